@@ -1,0 +1,99 @@
+//! Named genesis presets. The node builds its `--dev` and `--chain local` specs from these, and
+//! `scripts/chain-specs.sh` writes them out as raw chain specs under `chain-specs/`.
+//!
+//! Each preset is a JSON *patch* over the default genesis: only what differs is listed.
+
+use alloc::{vec, vec::Vec};
+use frame_support::build_struct_json_patch;
+use serde_json::Value;
+use sp_consensus_babe::AuthorityId as BabeId;
+use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_genesis_builder::{self, PresetId};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+use crate::{
+	AccountId, BabeConfig, BalancesConfig, GrandpaConfig, RuntimeGenesisConfig, SudoConfig,
+	BABE_GENESIS_EPOCH_CONFIG, UNIT,
+};
+
+/// Every endowed development account starts with this much.
+pub const ENDOWMENT: u128 = 1_000_000 * UNIT;
+
+/// A genesis validator: its BABE (sr25519) and GRANDPA (ed25519) keys.
+pub struct Validator {
+	pub babe: BabeId,
+	pub grandpa: GrandpaId,
+}
+
+impl Validator {
+	/// The well-known development validator keys of `who` (`//Alice`, `//Bob`, ...).
+	fn dev(sr: Sr25519Keyring, ed: Ed25519Keyring) -> Self {
+		Self { babe: sr.public().into(), grandpa: ed.public().into() }
+	}
+}
+
+/// The genesis patch for a chain with the given validators, endowed accounts and sudo key.
+pub fn cairn_genesis(
+	validators: Vec<Validator>,
+	endowed: Vec<AccountId>,
+	root: AccountId,
+) -> Value {
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: endowed.into_iter().map(|who| (who, ENDOWMENT)).collect::<Vec<_>>(),
+		},
+		babe: BabeConfig {
+			authorities: validators.iter().map(|v| (v.babe.clone(), 1)).collect::<Vec<_>>(),
+			epoch_config: BABE_GENESIS_EPOCH_CONFIG,
+		},
+		grandpa: GrandpaConfig {
+			authorities: validators.iter().map(|v| (v.grandpa.clone(), 1)).collect::<Vec<_>>(),
+		},
+		sudo: SudoConfig { key: Some(root) },
+	})
+}
+
+/// The well-known development accounts: Alice .. Ferdie and their `//stash` accounts.
+fn dev_accounts() -> Vec<AccountId> {
+	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
+}
+
+/// `development`: one validator (Alice), for `cairn-node --dev`.
+pub fn development_config_genesis() -> Value {
+	cairn_genesis(
+		vec![Validator::dev(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		dev_accounts(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// `local_testnet`: three validators (Alice, Bob, Charlie), for `--chain local` and zombienet.
+pub fn local_config_genesis() -> Value {
+	cairn_genesis(
+		vec![
+			Validator::dev(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			Validator::dev(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			Validator::dev(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+		],
+		dev_accounts(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// The preset with the given id, serialized, or `None` for an unknown id.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		_ => return None,
+	};
+	serde_json::to_string(&patch).ok().map(|s| s.into_bytes())
+}
+
+/// The ids of every preset this runtime offers.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![
+		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
+		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+	]
+}

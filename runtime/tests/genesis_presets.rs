@@ -1,0 +1,115 @@
+//! Every genesis preset builds a working genesis state with the validators, balances and sudo
+//! key it promises.
+
+use cairn_runtime::{
+	genesis_config_presets::{self, ENDOWMENT},
+	AccountId, Babe, Balances, BuildStorage, Grandpa, Runtime, RuntimeGenesisConfig, System,
+};
+use frame_support::traits::fungible::Inspect;
+use serde_json::Value;
+use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+/// RFC 7396-style merge, as the node applies a preset patch over the default config.
+fn merge(base: &mut Value, patch: Value) {
+	match (base, patch) {
+		(Value::Object(b), Value::Object(p)) => {
+			for (k, v) in p {
+				merge(b.entry(k).or_insert(Value::Null), v);
+			}
+		}
+		(b, p) => *b = p,
+	}
+}
+
+/// Builds the genesis storage of preset `id` exactly as a chain spec would.
+fn genesis_of(id: &str) -> sp_io::TestExternalities {
+	let patch = genesis_config_presets::get_preset(&PresetId::from(id)).expect("preset exists");
+	let patch: Value = serde_json::from_slice(&patch).expect("preset is JSON");
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("default config");
+	merge(&mut config, patch);
+	// `RuntimeGenesisConfig` denies unknown fields, so a misspelt key in a preset fails here.
+	let config: RuntimeGenesisConfig =
+		serde_json::from_value(config).expect("preset patch fits the genesis config");
+	config.build_storage().expect("genesis builds").into()
+}
+
+fn dev_accounts() -> Vec<AccountId> {
+	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
+}
+
+fn check_common(
+	ext: &mut sp_io::TestExternalities,
+	validators: &[(Sr25519Keyring, Ed25519Keyring)],
+) {
+	ext.execute_with(|| {
+		let babe: Vec<_> = Babe::authorities().iter().map(|(id, _)| id.clone()).collect();
+		let expected: Vec<sp_consensus_babe::AuthorityId> =
+			validators.iter().map(|(sr, _)| sr.public().into()).collect();
+		assert_eq!(babe, expected, "BABE authorities");
+
+		let grandpa: Vec<_> =
+			Grandpa::grandpa_authorities().into_iter().map(|(id, _)| id).collect();
+		let expected: Vec<sp_consensus_grandpa::AuthorityId> =
+			validators.iter().map(|(_, ed)| ed.public().into()).collect();
+		assert_eq!(grandpa, expected, "GRANDPA authorities");
+
+		for who in dev_accounts() {
+			assert_eq!(Balances::balance(&who), ENDOWMENT, "endowment of {who}");
+		}
+		assert_eq!(
+			Balances::total_issuance(),
+			ENDOWMENT * dev_accounts().len() as u128,
+			"issuance is exactly the endowments"
+		);
+		assert_eq!(
+			pallet_sudo::Key::<Runtime>::get(),
+			Some(Sr25519Keyring::Alice.to_account_id()),
+			"sudo key"
+		);
+		assert_eq!(System::block_number(), 0);
+	});
+}
+
+#[test]
+fn development_preset_has_alice_as_the_only_validator() {
+	let mut ext = genesis_of(DEV_RUNTIME_PRESET);
+	check_common(&mut ext, &[(Sr25519Keyring::Alice, Ed25519Keyring::Alice)]);
+}
+
+#[test]
+fn local_testnet_preset_has_three_validators() {
+	let mut ext = genesis_of(LOCAL_TESTNET_RUNTIME_PRESET);
+	check_common(
+		&mut ext,
+		&[
+			(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+		],
+	);
+}
+
+#[test]
+fn preset_names_are_exactly_the_buildable_presets() {
+	let names = genesis_config_presets::preset_names();
+	assert_eq!(names.len(), 2);
+	for name in names {
+		assert!(genesis_config_presets::get_preset(&name).is_some(), "{name:?} has no preset");
+	}
+	assert!(genesis_config_presets::get_preset(&PresetId::from("no-such-preset")).is_none());
+}
+
+#[test]
+fn babe_epoch_config_allows_secondary_vrf_slots() {
+	// Secondary VRF slots guarantee a block (and fresh VRF randomness) in every slot.
+	let mut ext = genesis_of(DEV_RUNTIME_PRESET);
+	ext.execute_with(|| {
+		let config = Babe::epoch_config().expect("epoch config set at genesis");
+		assert_eq!(config, cairn_runtime::BABE_GENESIS_EPOCH_CONFIG);
+		assert_eq!(
+			config.allowed_slots,
+			sp_consensus_babe::AllowedSlots::PrimaryAndSecondaryVRFSlots
+		);
+	});
+}

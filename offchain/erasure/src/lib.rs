@@ -1,0 +1,17 @@
+#![doc = include_str!("../README.md")]
+
+mod coder;
+mod decode;
+mod encode;
+mod error;
+mod io;
+mod memory;
+mod pieces;
+
+pub use cairn_storage_primitives::{FilePlan, Hash, Layout, LayoutError, LEAF_SIZE};
+pub use coder::Coder;
+pub use encode::Encoded;
+pub use error::{Error, Result, SizeFound};
+pub use io::{piece_root, verify_piece};
+pub use memory::EncodedFile;
+pub use pieces::{PieceReader, PieceWriter};

@@ -1,0 +1,209 @@
+//! Invariants checked by `try_state` (and after every unit test).
+//!
+//! 1. **Funds are conserved exactly**: the escrow held on the pot equals what the files still
+//!    hold plus what the operators are owed, both settled to the current era; every file's escrow
+//!    covers what it owes.
+//! 2. **Assignments match the tier**: a file has exactly `n` pieces on `n` distinct operators; its
+//!    counters, state, placement and expiry entries agree with its pieces.
+//! 3. **Operators are consistent**: used capacity equals the sum of its pieces' sizes (and fits the
+//!    capacity), the piece count and index match, the reward rate equals the sum over its
+//!    confirmed pieces of paid-up files, the bond is held, eligibility matches the status.
+//! 4. **Queues are consistent**: per-era lengths match, nothing is left from a past era, the
+//!    confirmation FIFO has no holes.
+
+use crate::*;
+use alloc::{collections::BTreeMap, vec::Vec};
+use frame::{
+	deps::sp_runtime::TryRuntimeError,
+	prelude::*,
+	traits::fungible::{Inspect, InspectHold},
+};
+
+/// What the pieces say an operator should hold.
+struct Expected<Balance> {
+	used: u64,
+	pieces: u32,
+	rate: Balance,
+}
+
+impl<T: Config> Pallet<T> {
+	/// Checks every invariant of the pallet.
+	pub fn do_try_state() -> Result<(), TryRuntimeError> {
+		let era = Self::current_era();
+		let (files_escrow, expected) = Self::check_files(era)?;
+		let operators_pending = Self::check_operators(era, expected)?;
+		ensure!(
+			Self::escrow_held() == files_escrow.saturating_add(operators_pending),
+			"escrow held == files' escrow + operators' pending rewards (funds conserved)"
+		);
+		let pot = Self::pot_account();
+		ensure!(
+			T::Currency::balance(&pot) >= T::Currency::minimum_balance(),
+			"the pot stays alive"
+		);
+		Self::check_queues(era)?;
+		let workers = StorageWorkers::<T>::get();
+		for (i, w) in workers.iter().enumerate() {
+			ensure!(!workers[..i].contains(w), "storage workers are distinct");
+		}
+		Ok(())
+	}
+
+	/// Checks files and pieces; returns the files' escrow (settled) and the per-operator totals.
+	#[allow(clippy::type_complexity)]
+	fn check_files(
+		era: EraIndex,
+	) -> Result<(BalanceOf<T>, BTreeMap<T::AccountId, Expected<BalanceOf<T>>>), TryRuntimeError> {
+		let mut escrow = BalanceOf::<T>::zero();
+		let mut expected: BTreeMap<T::AccountId, Expected<BalanceOf<T>>> = BTreeMap::new();
+		let mut files = 0usize;
+		for (file_id, file) in Files::<T>::iter() {
+			files += 1;
+			ensure!(FileIds::<T>::get(&file.cid) == Some(file_id), "FileIds indexes every file");
+			ensure!(file_id < NextFileId::<T>::get(), "file ids are below NextFileId");
+			ensure!(
+				file.k >= 1 && file.k <= file.n && file.n <= T::MaxPiecesPerFile::get(),
+				"1 <= k <= n <= MaxPiecesPerFile"
+			);
+			ensure!(
+				file.piece_size == file.size.div_ceil(u64::from(file.k)),
+				"piece size == ceil(size / k)"
+			);
+
+			let pieces = Pieces::<T>::iter_prefix(file_id).collect::<Vec<_>>();
+			ensure!(pieces.len() as u32 == file.n, "a file has exactly n pieces");
+			let mut operators = Vec::with_capacity(pieces.len());
+			let (mut reported, mut confirmed) = (0u32, 0u32);
+			for (index, piece) in &pieces {
+				ensure!(*index < file.n, "piece indices are below n");
+				ensure!(!operators.contains(&piece.operator), "a file's operators are distinct");
+				operators.push(piece.operator.clone());
+				ensure!(
+					OperatorPieces::<T>::contains_key(&piece.operator, (file_id, *index)),
+					"OperatorPieces indexes every piece"
+				);
+				if piece.content.is_some() {
+					reported += 1;
+				}
+				if piece.confirmed {
+					confirmed += 1;
+					ensure!(piece.content.is_some(), "only reported pieces are confirmed");
+					ensure!(piece.confirm_deadline.is_none(), "confirmed pieces have no deadline");
+				} else if piece.content.is_some() && file.is_funded() {
+					ensure!(piece.confirm_deadline.is_some(), "reported pieces have a deadline");
+				}
+				let entry = expected.entry(piece.operator.clone()).or_insert(Expected {
+					used: 0,
+					pieces: 0,
+					rate: Zero::zero(),
+				});
+				entry.used = entry.used.saturating_add(file.piece_size);
+				entry.pieces = entry.pieces.saturating_add(1);
+				if piece.confirmed && file.is_funded() {
+					entry.rate = entry.rate.saturating_add(file.piece_reward);
+				}
+			}
+			ensure!(reported == file.reported, "reported counter matches the pieces");
+			ensure!(confirmed == file.confirmed, "confirmed counter matches the pieces");
+			ensure!(
+				AwaitingPlacement::<T>::contains_key(file_id)
+					== (file.is_funded() && file.reported < file.n),
+				"AwaitingPlacement lists exactly the paid-up files with unreported pieces"
+			);
+			if file.is_funded() {
+				ensure!(file.state == Self::natural_state(&file), "state matches the counters");
+				ensure!(file.expires_at >= era, "paid-up files end at or after the current era");
+			} else {
+				ensure!(file.escrow.is_zero(), "expired files hold no escrow");
+			}
+			for e in Self::expiry_schedule(file.expires_at, file.grace_period, file.is_funded()) {
+				ensure!(ExpiryQueue::<T>::contains_key(e, file_id), "a pin's expiries are queued");
+			}
+
+			// Escrow owed to operators since the last settlement must be there.
+			let until = era.min(file.expires_at);
+			let owed = Self::file_rate(&file)
+				.saturating_mul(until.saturating_sub(file.settled_era).into());
+			ensure!(file.escrow >= owed, "a file's escrow covers what it owes its operators");
+			escrow = escrow.saturating_add(file.escrow.saturating_sub(owed));
+		}
+		ensure!(FileIds::<T>::iter().count() == files, "FileIds has no stale entries");
+		ensure!(AwaitingPlacement::<T>::iter().count() <= files, "AwaitingPlacement is bounded");
+		Ok((escrow, expected))
+	}
+
+	/// Checks operators against the pieces; returns their pending rewards (settled).
+	fn check_operators(
+		era: EraIndex,
+		mut expected: BTreeMap<T::AccountId, Expected<BalanceOf<T>>>,
+	) -> Result<BalanceOf<T>, TryRuntimeError> {
+		let eligible = EligibleOperators::<T>::get();
+		let mut pending = BalanceOf::<T>::zero();
+		let mut count = 0u32;
+		let mut not_leaving = 0u32;
+		for (who, op) in Operators::<T>::iter() {
+			count += 1;
+			let want = expected.remove(&who).unwrap_or(Expected {
+				used: 0,
+				pieces: 0,
+				rate: Zero::zero(),
+			});
+			ensure!(op.used == want.used, "operator used capacity == sum of its pieces' sizes");
+			ensure!(op.piece_count == want.pieces, "operator piece count matches its pieces");
+			ensure!(
+				OperatorPieces::<T>::iter_prefix(&who).count() as u32 == want.pieces,
+				"OperatorPieces has no stale entries"
+			);
+			ensure!(op.reward_rate == want.rate, "operator reward rate == sum over its pieces");
+			ensure!(op.used <= op.capacity, "operators are not over capacity");
+			ensure!(op.bond >= T::MinOperatorBond::get(), "bonds are at least MinOperatorBond");
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::OperatorBond.into(), &who) == op.bond,
+				"the bond is held"
+			);
+			let leaving = matches!(op.status, OperatorStatus::Leaving { .. });
+			if !leaving {
+				not_leaving += 1;
+			}
+			ensure!(eligible.contains(&who) != leaving, "eligible == registered and not leaving");
+			ensure!(op.settled_era <= era, "operators are not settled in the future");
+			let accrued = op.reward_rate.saturating_mul(era.saturating_sub(op.settled_era).into());
+			pending = pending.saturating_add(op.pending_rewards).saturating_add(accrued);
+		}
+		ensure!(expected.is_empty(), "every piece's operator is registered");
+		ensure!(count == OperatorCount::<T>::get(), "OperatorCount counts operators");
+		ensure!(count <= T::MaxOperators::get(), "at most MaxOperators operators");
+		ensure!(eligible.len() as u32 == not_leaving, "EligibleOperators has no duplicates");
+		Ok(pending)
+	}
+
+	/// Checks the expiry and confirmation queues.
+	fn check_queues(era: EraIndex) -> Result<(), TryRuntimeError> {
+		let mut lens: BTreeMap<EraIndex, u32> = BTreeMap::new();
+		for (e, file_id, ()) in ExpiryQueue::<T>::iter() {
+			ensure!(e >= era, "no expiry is left from a past era");
+			let file = Files::<T>::get(file_id).ok_or("expiry entries belong to pins")?;
+			ensure!(
+				Self::expiry_schedule(file.expires_at, file.grace_period, file.is_funded())
+					.contains(&e),
+				"expiry entries match their pin's schedule"
+			);
+			*lens.entry(e).or_default() += 1;
+		}
+		let stored: BTreeMap<EraIndex, u32> = ExpiryQueueLen::<T>::iter().collect();
+		ensure!(lens == stored, "ExpiryQueueLen counts ExpiryQueue");
+		ensure!(
+			stored.values().all(|len| *len <= T::MaxExpiriesPerEra::get()),
+			"at most MaxExpiriesPerEra expiries per era"
+		);
+		let (head, tail) = ConfirmQueueBounds::<T>::get();
+		ensure!(head <= tail, "confirmation queue head <= tail");
+		let mut entries = 0u64;
+		for (position, _) in ConfirmQueue::<T>::iter() {
+			ensure!(position >= head && position < tail, "confirmation entries lie in head..tail");
+			entries += 1;
+		}
+		ensure!(entries == tail - head, "the confirmation queue has no holes");
+		Ok(())
+	}
+}

@@ -1,0 +1,726 @@
+#![cfg_attr(not(feature = "std"), no_std)]
+#![doc = include_str!("../README.md")]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+mod accounting;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+pub mod cid;
+mod dispatchable_impls;
+#[cfg(any(feature = "try-runtime", test))]
+mod invariants;
+#[cfg(test)]
+mod mock;
+pub mod placement;
+#[cfg(test)]
+mod tests;
+mod tick_impls;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+/// Log target of this pallet.
+pub const LOG_TARGET: &str = "runtime::storage";
+
+/// Largest page a paginated view function returns.
+pub const MAX_VIEW_PAGE: u32 = 1_000;
+
+// The FRAME macros expand to `expect` calls with proofs (pallet name, error encoding).
+#[allow(clippy::expect_used)]
+#[frame::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame::{
+		prelude::*,
+		traits::{fungible, Randomness},
+	};
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency of bonds, pin payments and rewards.
+		type Currency: fungible::Mutate<Self::AccountId>
+			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Source of the randomness that seeds placement (BABE randomness in Cairn).
+		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+
+		/// Origin that sets tier configurations and manages the storage workers (Root in Cairn).
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Id of the pallet's escrow account (the "pot").
+		#[pallet::constant]
+		type PalletId: Get<PalletId>;
+
+		/// Blocks per era. Pins are bought, and rewards accrue, in whole eras.
+		#[pallet::constant]
+		type EraLength: Get<BlockNumberFor<Self>>;
+
+		/// Base price of storing one byte of piece data for one era (before the tier multiplier).
+		#[pallet::constant]
+		type PricePerBytePerEra: Get<BalanceOf<Self>>;
+
+		/// Smallest bond an operator can hold.
+		#[pallet::constant]
+		type MinOperatorBond: Get<BalanceOf<Self>>;
+
+		/// Blocks between `unregister_operator` and the earliest `withdraw_bond`.
+		#[pallet::constant]
+		type UnbondingPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Audits a new operator must pass before it leaves vetting (0: no vetting).
+		#[pallet::constant]
+		type VettingAudits: Get<u32>;
+
+		/// Blocks an operator has to confirm a reported piece before it is re-assigned.
+		#[pallet::constant]
+		type ConfirmWindow: Get<BlockNumberFor<Self>>;
+
+		/// Largest file that can be pinned, in bytes.
+		#[pallet::constant]
+		type MaxFileSize: Get<u64>;
+
+		/// Most eras a pin can be paid in advance (counted from the current era).
+		#[pallet::constant]
+		type MaxPinEras: Get<EraIndex>;
+
+		/// Most registered operators (including leaving ones).
+		#[pallet::constant]
+		type MaxOperators: Get<u32>;
+
+		/// Most pieces of one file (the largest `n` a tier may use).
+		#[pallet::constant]
+		type MaxPiecesPerFile: Get<u32>;
+
+		/// Most storage workers.
+		#[pallet::constant]
+		type MaxStorageWorkers: Get<u32>;
+
+		/// Longest CID argument, in bytes (text or binary).
+		#[pallet::constant]
+		type MaxCidLen: Get<u32>;
+
+		/// Longest region tag, in bytes.
+		#[pallet::constant]
+		type MaxRegionLen: Get<u32>;
+
+		/// Longest IPFS peer address, in bytes.
+		#[pallet::constant]
+		type MaxPeerAddrLen: Get<u32>;
+
+		/// Most expiry events (pins ending or leaving their grace period) scheduled in one era.
+		#[pallet::constant]
+		type MaxExpiriesPerEra: Get<u32>;
+
+		/// Most expiry events processed in one block. `MaxExpiriesPerBlock x EraLength` must cover
+		/// `MaxExpiriesPerEra`, so every pin ends within the era it was paid up to.
+		#[pallet::constant]
+		type MaxExpiriesPerBlock: Get<u32>;
+
+		/// Most confirmation deadlines checked (and pieces re-assigned) in one block.
+		#[pallet::constant]
+		type MaxConfirmChecksPerBlock: Get<u32>;
+
+		/// Weights of calls and hooks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Reasons the pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// An operator's bond.
+		#[codec(index = 0)]
+		OperatorBond,
+		/// Pin payments held in the pallet's pot until paid out as rewards or refunded.
+		#[codec(index = 1)]
+		PinEscrow,
+	}
+
+	/// Redundancy and price parameters of each tier.
+	#[pallet::storage]
+	pub type TierConfigs<T: Config> = StorageMap<_, Twox64Concat, PinTier, TierConfig, OptionQuery>;
+
+	/// Accounts allowed to call `report_placement`.
+	#[pallet::storage]
+	pub type StorageWorkers<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxStorageWorkers>, ValueQuery>;
+
+	/// Registered operators.
+	#[pallet::storage]
+	pub type Operators<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, OperatorRecord<T>, OptionQuery>;
+
+	/// Number of entries in `Operators`.
+	#[pallet::storage]
+	pub type OperatorCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// Operators that may receive new pieces (vetting or active, not leaving).
+	#[pallet::storage]
+	pub type EligibleOperators<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxOperators>, ValueQuery>;
+
+	/// The pieces assigned to each operator: `operator -> (file, index) -> ()`.
+	#[pallet::storage]
+	pub type OperatorPieces<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		(FileId, PieceIndex),
+		(),
+		OptionQuery,
+	>;
+
+	/// The id the next new pin gets.
+	#[pallet::storage]
+	pub type NextFileId<T: Config> = StorageValue<_, FileId, ValueQuery>;
+
+	/// Canonical CID -> file id of every pinned file.
+	#[pallet::storage]
+	pub type FileIds<T: Config> = StorageMap<_, Blake2_128Concat, CidOf<T>, FileId, OptionQuery>;
+
+	/// Pinned files.
+	#[pallet::storage]
+	pub type Files<T: Config> = StorageMap<_, Twox64Concat, FileId, FileRecord<T>, OptionQuery>;
+
+	/// Pieces of each file: `file -> index -> piece`.
+	#[pallet::storage]
+	pub type Pieces<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		FileId,
+		Twox64Concat,
+		PieceIndex,
+		PieceRecord<T>,
+		OptionQuery,
+	>;
+
+	/// Files with pieces the storage worker has not reported yet (and not expired).
+	#[pallet::storage]
+	pub type AwaitingPlacement<T: Config> = StorageMap<_, Twox64Concat, FileId, (), OptionQuery>;
+
+	/// Expiry events by era: `era -> file -> ()`. A pin has an entry at `expires_at` (its paid
+	/// eras end) and, with a grace period, one at `expires_at + grace_period` (it is removed).
+	#[pallet::storage]
+	pub type ExpiryQueue<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, EraIndex, Twox64Concat, FileId, (), OptionQuery>;
+
+	/// Number of entries of each era in `ExpiryQueue` (at most `MaxExpiriesPerEra`).
+	#[pallet::storage]
+	pub type ExpiryQueueLen<T: Config> = StorageMap<_, Twox64Concat, EraIndex, u32, ValueQuery>;
+
+	/// Confirmation deadlines, first in first out (deadlines only grow): `position -> check`.
+	#[pallet::storage]
+	pub type ConfirmQueue<T: Config> =
+		StorageMap<_, Twox64Concat, u64, ConfirmCheck<BlockNumberFor<T>>, OptionQuery>;
+
+	/// `(head, tail)` of `ConfirmQueue`: entries live at positions `head..tail`.
+	#[pallet::storage]
+	pub type ConfirmQueueBounds<T: Config> = StorageValue<_, (u64, u64), ValueQuery>;
+
+	#[pallet::genesis_config]
+	pub struct GenesisConfig<T: Config> {
+		/// Tier configurations.
+		pub tiers: Vec<(PinTier, TierConfig)>,
+		/// Initial storage workers.
+		pub storage_workers: Vec<T::AccountId>,
+	}
+
+	impl<T: Config> Default for GenesisConfig<T> {
+		fn default() -> Self {
+			Self { tiers: default_tiers(), storage_workers: Vec::new() }
+		}
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (tier, config) in &self.tiers {
+				assert!(
+					config.is_valid(T::MaxPiecesPerFile::get()),
+					"invalid genesis configuration of tier {tier:?}: {config:?}"
+				);
+				TierConfigs::<T>::insert(tier, config);
+			}
+			let Ok(workers) = BoundedVec::try_from(self.storage_workers.clone()) else {
+				panic!("more genesis storage workers than MaxStorageWorkers");
+			};
+			StorageWorkers::<T>::put(workers);
+			Pallet::<T>::ensure_pot_exists();
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An operator registered and its bond was held.
+		OperatorRegistered {
+			who: T::AccountId,
+			bond: BalanceOf<T>,
+			capacity: u64,
+			region: RegionOf<T>,
+			vetting: bool,
+		},
+		/// An operator changed its bond, capacity, region or peer address.
+		OperatorUpdated {
+			who: T::AccountId,
+			bond: BalanceOf<T>,
+			capacity: u64,
+			region: RegionOf<T>,
+		},
+		/// An operator started leaving: it gets no new pieces.
+		OperatorUnregistered { who: T::AccountId, unbonding_ends: BlockNumberFor<T> },
+		/// A leaving operator's bond was released (and its last rewards paid); it is gone.
+		BondWithdrawn { who: T::AccountId, bond: BalanceOf<T>, rewards: BalanceOf<T> },
+		/// An operator was paid its accrued rewards.
+		RewardsClaimed { who: T::AccountId, amount: BalanceOf<T> },
+		/// A tier's configuration was set (applies to pins created or re-tiered afterwards).
+		TierConfigSet { tier: PinTier, config: TierConfig },
+		/// An account was allowed to report placements.
+		StorageWorkerAdded { who: T::AccountId },
+		/// An account was no longer allowed to report placements.
+		StorageWorkerRemoved { who: T::AccountId },
+		/// A new pin was paid for and its pieces assigned.
+		PinRequested {
+			cid: CidOf<T>,
+			file_id: FileId,
+			who: T::AccountId,
+			size: u64,
+			tier: PinTier,
+			eras: EraIndex,
+			expires_at: EraIndex,
+			cost: BalanceOf<T>,
+		},
+		/// Pieces of a file were assigned to operators: each operator should fetch its piece once
+		/// reported and call `confirm_piece`.
+		PiecesAssigned { cid: CidOf<T>, operators: AssignmentsOf<T> },
+		/// Pieces of a file were released: each operator may unpin its piece.
+		PiecesReleased { cid: CidOf<T>, operators: AssignmentsOf<T> },
+		/// A pin was paid for more eras (by its owner or anyone else).
+		PinRenewed {
+			cid: CidOf<T>,
+			who: T::AccountId,
+			eras: EraIndex,
+			expires_at: EraIndex,
+			cost: BalanceOf<T>,
+		},
+		/// A pin moved to another tier; the remaining eras were re-priced.
+		TierChanged {
+			cid: CidOf<T>,
+			from: PinTier,
+			to: PinTier,
+			charged: BalanceOf<T>,
+			refunded: BalanceOf<T>,
+		},
+		/// The storage worker reported the content of pieces.
+		PlacementReported { cid: CidOf<T>, worker: T::AccountId, indices: IndicesOf<T> },
+		/// An operator confirmed it stores a piece; the piece earns rewards from now on.
+		PieceConfirmed { cid: CidOf<T>, index: PieceIndex, operator: T::AccountId },
+		/// A piece not confirmed in time was moved to another operator.
+		PieceReassigned { cid: CidOf<T>, index: PieceIndex, from: T::AccountId, to: T::AccountId },
+		/// A piece was not confirmed in time and no other operator could take it; its operator
+		/// got another confirmation window.
+		ReassignmentFailed { cid: CidOf<T>, index: PieceIndex, operator: T::AccountId },
+		/// A file changed state.
+		FileStateChanged { cid: CidOf<T>, from: FileState, to: FileState },
+		/// A pin's paid eras ended: its operators stop earning and the unspent escrow was refunded
+		/// to the owner. It can still be renewed until era `removal_at`.
+		PinExpired { cid: CidOf<T>, refund: BalanceOf<T>, removal_at: EraIndex },
+		/// A pin was removed; `refund` went back to its owner.
+		PinRemoved { cid: CidOf<T>, reason: RemovalReason, refund: BalanceOf<T> },
+		/// A refund could not be paid (the owner's account cannot receive it, e.g. a dust amount
+		/// to a reaped account); the amount stays in the pot, outside the escrow.
+		RefundFailed { who: T::AccountId, amount: BalanceOf<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The CID is not a well-formed CIDv0/CIDv1 (binary, `Qm...` base58, or multibase `b`,
+		/// `z`, `f` text), or uses the identity hash. Pass the CID exactly as IPFS prints it.
+		InvalidCid,
+		/// The size is zero or above `MaxFileSize`. Pass the file's size in bytes.
+		InvalidFileSize,
+		/// `eras` is zero, or the pin would then be paid more than `MaxPinEras` eras ahead.
+		InvalidEras,
+		/// The tier has no configuration. Ask the admin to `set_tier_config` it.
+		TierNotConfigured,
+		/// The tier configuration breaks `1 <= k <= m <= n <= MaxPiecesPerFile` (with `m < n`
+		/// unless `k == n`), or has a zero audit period or price multiplier.
+		InvalidTierConfig,
+		/// Fewer eligible operators (active or vetting, not leaving, with free capacity for one
+		/// piece, respecting the one-vetting-piece rule) than pieces to place. Nothing was
+		/// charged. Use a tier with a smaller `n` or wait for more operators.
+		NotEnoughOperators,
+		/// The account cannot pay the bond or price while staying alive. Check the price with
+		/// the `pin_price` view function.
+		InsufficientBalance,
+		/// Too many pins already end (or leave grace) in the era this pin would. Pick another
+		/// number of eras.
+		ExpiryQueueFull,
+		/// The price computation overflows. Pin a smaller file or fewer eras.
+		PriceOverflow,
+		/// No pin with this CID.
+		PinNotFound,
+		/// Only the pin's owner (the account that created it) can do this.
+		NotPinOwner,
+		/// The CID is already pinned with another size: a CID has exactly one size.
+		SizeMismatch,
+		/// The CID is already pinned in another tier. Renew it, or have its owner `change_tier`.
+		TierMismatch,
+		/// The pin is already in this tier.
+		SameTier,
+		/// Another account has paid towards this pin, so its owner can no longer unpin it or
+		/// change its tier; it runs until it expires.
+		CoFundedPin,
+		/// The pin has expired (it is in its grace period). Renew it first.
+		PinExpired,
+		/// The account is already a registered operator.
+		AlreadyRegistered,
+		/// The account is not a registered operator.
+		NotRegistered,
+		/// `MaxOperators` operators are registered.
+		TooManyOperators,
+		/// The bond is below `MinOperatorBond`.
+		BondTooLow,
+		/// Capacity must be above zero and at least the bytes already assigned.
+		InvalidCapacity,
+		/// The region tag is empty.
+		InvalidRegion,
+		/// The IPFS peer address is empty.
+		InvalidPeerAddress,
+		/// The operator is leaving: it can only withdraw its bond (and claim rewards).
+		OperatorLeaving,
+		/// Only a leaving operator can withdraw its bond. Call `unregister_operator` first.
+		NotLeaving,
+		/// `UnbondingPeriod` has not passed since `unregister_operator`.
+		UnbondingNotFinished,
+		/// The operator still holds pieces; they move to other operators by repair first.
+		PiecesStillAssigned,
+		/// There are no rewards to claim.
+		NoRewards,
+		/// The caller is not a storage worker.
+		NotStorageWorker,
+		/// The account is already a storage worker.
+		AlreadyStorageWorker,
+		/// `MaxStorageWorkers` storage workers exist.
+		TooManyStorageWorkers,
+		/// A piece index is not below the file's `n`.
+		InvalidPieceIndex,
+		/// The report names a piece index twice.
+		DuplicatePieceIndex,
+		/// The report is empty.
+		EmptyReport,
+		/// A piece was already reported.
+		PieceAlreadyReported,
+		/// A piece size is zero or above `MaxFileSize`.
+		InvalidPieceSize,
+		/// The caller is not the operator assigned to this piece.
+		NotAssignedOperator,
+		/// The piece's content has not been reported yet; fetch it after `PlacementReported`.
+		PieceNotReported,
+		/// The piece is already confirmed.
+		PieceAlreadyConfirmed,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::do_on_initialize(now)
+		}
+
+		fn integrity_test() {
+			Self::do_integrity_test();
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(
+			_now: BlockNumberFor<T>,
+		) -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Register the caller as a storage operator, holding `bond` (at least
+		/// `MinOperatorBond`) from its balance.
+		///
+		/// `capacity_bytes` is the space offered, `region` a failure-domain tag (operators in the
+		/// same region are assumed to fail together) and `ipfs_peer` the IPFS multiaddr storage
+		/// workers push pieces to. The operator starts vetting unless `VettingAudits` is zero.
+		#[pallet::call_index(0)]
+		pub fn register_operator(
+			origin: OriginFor<T>,
+			bond: BalanceOf<T>,
+			capacity_bytes: u64,
+			region: RegionOf<T>,
+			ipfs_peer: PeerAddrOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_register_operator(who, bond, capacity_bytes, region, ipfs_peer)
+		}
+
+		/// Change the caller's bond, capacity, region or peer address (`None` keeps a value).
+		#[pallet::call_index(1)]
+		pub fn update_operator(
+			origin: OriginFor<T>,
+			bond: Option<BalanceOf<T>>,
+			capacity_bytes: Option<u64>,
+			region: Option<RegionOf<T>>,
+			ipfs_peer: Option<PeerAddrOf<T>>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_update_operator(who, bond, capacity_bytes, region, ipfs_peer)
+		}
+
+		/// Start leaving: the caller gets no new pieces, its pieces are handed to other operators
+		/// by repair, and its bond can be withdrawn after `UnbondingPeriod` once it holds none.
+		#[pallet::call_index(2)]
+		pub fn unregister_operator(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_unregister_operator(who)
+		}
+
+		/// Release a leaving operator's bond, pay its remaining rewards and remove it.
+		#[pallet::call_index(3)]
+		pub fn withdraw_bond(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_withdraw_bond(who)
+		}
+
+		/// Pay the caller the rewards its confirmed pieces have earned in completed eras.
+		///
+		/// Costs the same whatever the number of pieces the operator holds.
+		#[pallet::call_index(4)]
+		pub fn claim_rewards(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_claim_rewards(who)
+		}
+
+		/// Set a tier's redundancy and price parameters (admin only). Existing pins keep the
+		/// parameters they were created with until their tier is changed.
+		#[pallet::call_index(5)]
+		pub fn set_tier_config(
+			origin: OriginFor<T>,
+			tier: PinTier,
+			config: TierConfig,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_set_tier_config(tier, config)
+		}
+
+		/// Allow `who` to report placements (admin only).
+		#[pallet::call_index(6)]
+		pub fn add_storage_worker(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_add_storage_worker(who)
+		}
+
+		/// Disallow `who` from reporting placements (admin only).
+		#[pallet::call_index(7)]
+		pub fn remove_storage_worker(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_remove_storage_worker(who)
+		}
+
+		/// Pin the file `cid` of `size_bytes` bytes in `tier` for `eras` eras, starting with the
+		/// current one.
+		///
+		/// Charges `n x ceil(size / k) x PricePerBytePerEra x multiplier / 100 x eras` into the
+		/// pallet's escrow and assigns the `n` pieces to operators chosen on-chain.
+		///
+		/// If the CID is already pinned, nothing is stored twice: the call pays for `eras` more
+		/// eras of the existing pin (same as `renew_pin`); `size_bytes` and `tier` must then match
+		/// the existing pin.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::request_pin(T::MaxOperators::get()))]
+		pub fn request_pin(
+			origin: OriginFor<T>,
+			cid: CidOf<T>,
+			size_bytes: u64,
+			tier: PinTier,
+			eras: EraIndex,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_request_pin(who, cid, size_bytes, tier, eras)
+		}
+
+		/// Pay for `eras` more eras of the pin `cid`. Anyone can; an account other than the
+		/// owner makes the pin co-funded (see `unpin`). An expired pin still in its grace period
+		/// is revived from the current era.
+		#[pallet::call_index(9)]
+		pub fn renew_pin(origin: OriginFor<T>, cid: CidOf<T>, eras: EraIndex) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_renew_pin(who, cid, eras)
+		}
+
+		/// Move the pin `cid` to `tier` (owner only). The remaining eras are re-priced (the
+		/// difference charged or refunded). With the same `k`, pieces below the new `n` stay
+		/// where they are and only the difference is placed or released; with another `k` every
+		/// piece is placed anew.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::change_tier(T::MaxOperators::get()))]
+		pub fn change_tier(origin: OriginFor<T>, cid: CidOf<T>, tier: PinTier) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_change_tier(who, cid, tier)
+		}
+
+		/// Remove the pin `cid` now (owner only, not co-funded). Operators are paid for the
+		/// current era; the unused whole eras (and any share no operator earned) are refunded.
+		#[pallet::call_index(11)]
+		pub fn unpin(origin: OriginFor<T>, cid: CidOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_unpin(who, cid)
+		}
+
+		/// Report the content id, size and Merkle root of pieces of `cid` (storage workers only).
+		/// Each piece's operator then has `ConfirmWindow` blocks to confirm it.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::report_placement(pieces.len() as u32))]
+		pub fn report_placement(
+			origin: OriginFor<T>,
+			cid: CidOf<T>,
+			pieces: PieceReportsOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_report_placement(who, cid, pieces)
+		}
+
+		/// Confirm that the caller stores piece `index` of `cid`. From the current era on, the
+		/// piece earns its reward every era.
+		#[pallet::call_index(13)]
+		pub fn confirm_piece(
+			origin: OriginFor<T>,
+			cid: CidOf<T>,
+			index: PieceIndex,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_confirm_piece(who, cid, index)
+		}
+	}
+
+	#[pallet::view_functions]
+	impl<T: Config> Pallet<T> {
+		/// A file's record and pieces, by CID (any accepted spelling).
+		pub fn file(cid: CidOf<T>) -> Option<FileInfo<T>> {
+			let file_id = Self::lookup_cid(&cid).ok()?;
+			let record = Files::<T>::get(file_id)?;
+			let mut pieces = Pieces::<T>::iter_prefix(file_id).collect::<Vec<_>>();
+			pieces.sort_by_key(|(index, _)| *index);
+			Some(FileInfo { file_id, record, pieces })
+		}
+
+		/// An operator's record and claimable rewards.
+		pub fn operator(who: T::AccountId) -> Option<OperatorInfo<T>> {
+			let record = Operators::<T>::get(&who)?;
+			let claimable = Self::claimable(&record);
+			Some(OperatorInfo { record, claimable })
+		}
+
+		/// What `claim_rewards` would pay `who` now.
+		pub fn claimable_rewards(who: T::AccountId) -> BalanceOf<T> {
+			Operators::<T>::get(&who).map(|r| Self::claimable(&r)).unwrap_or_default()
+		}
+
+		/// The pieces assigned to `who`, `limit` (at most `MAX_VIEW_PAGE`) from position `start`.
+		pub fn operator_pieces(who: T::AccountId, start: u32, limit: u32) -> Vec<PieceRef<T>> {
+			OperatorPieces::<T>::iter_key_prefix(&who)
+				.skip(start as usize)
+				.take(limit.min(MAX_VIEW_PAGE) as usize)
+				.filter_map(|(file, index)| {
+					let cid = Files::<T>::get(file)?.cid;
+					Some(PieceRef { cid, index, operator: who.clone() })
+				})
+				.collect()
+		}
+
+		/// CIDs of files with pieces the storage worker still has to report, `limit` (at most
+		/// `MAX_VIEW_PAGE`) from position `start`.
+		pub fn files_awaiting_placement(start: u32, limit: u32) -> Vec<CidOf<T>> {
+			AwaitingPlacement::<T>::iter_keys()
+				.skip(start as usize)
+				.take(limit.min(MAX_VIEW_PAGE) as usize)
+				.filter_map(|file| Files::<T>::get(file).map(|f| f.cid))
+				.collect()
+		}
+
+		/// Pieces held by leaving operators, which repair must move elsewhere, `limit` (at most
+		/// `MAX_VIEW_PAGE`) from position `start`.
+		pub fn files_awaiting_repair(start: u32, limit: u32) -> Vec<PieceRef<T>> {
+			Operators::<T>::iter()
+				.filter(|(_, record)| matches!(record.status, OperatorStatus::Leaving { .. }))
+				.flat_map(|(who, _)| {
+					OperatorPieces::<T>::iter_key_prefix(&who).map(move |key| (who.clone(), key))
+				})
+				.skip(start as usize)
+				.take(limit.min(MAX_VIEW_PAGE) as usize)
+				.filter_map(|(operator, (file, index))| {
+					let cid = Files::<T>::get(file)?.cid;
+					Some(PieceRef { cid, index, operator })
+				})
+				.collect()
+		}
+
+		/// What `request_pin(_, size_bytes, tier, eras)` costs for a new CID now, or `None` if
+		/// the tier is not configured or the price overflows.
+		pub fn pin_price(size_bytes: u64, tier: PinTier, eras: EraIndex) -> Option<BalanceOf<T>> {
+			let config = TierConfigs::<T>::get(tier)?;
+			let reward = Self::piece_reward(&config, size_bytes).ok()?;
+			reward.checked_mul(&BalanceOf::<T>::from(config.n))?.checked_mul(&eras.into())
+		}
+	}
+}
+
+/// The default tiers: the seed design's 5 / 3 / 1 replicas (`k = 1`).
+pub fn default_tiers() -> alloc::vec::Vec<(PinTier, TierConfig)> {
+	alloc::vec![
+		(
+			PinTier::Critical,
+			TierConfig {
+				k: 1,
+				n: 5,
+				m: 3,
+				audit_period: 600,
+				price_multiplier_percent: 200,
+				grace_period: 7,
+			}
+		),
+		(
+			PinTier::Standard,
+			TierConfig {
+				k: 1,
+				n: 3,
+				m: 2,
+				audit_period: 1_200,
+				price_multiplier_percent: 100,
+				grace_period: 3,
+			}
+		),
+		(
+			PinTier::Temporary,
+			TierConfig {
+				k: 1,
+				n: 1,
+				m: 1,
+				audit_period: 2_400,
+				price_multiplier_percent: 50,
+				grace_period: 0,
+			}
+		),
+	]
+}

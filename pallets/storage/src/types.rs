@@ -1,0 +1,365 @@
+//! Types stored by the pallet, taken by its calls and returned by its view functions.
+
+use crate::Config;
+use alloc::vec::Vec;
+use frame::prelude::*;
+
+/// Index of an era: `block_number / EraLength`. Pins are bought and rewards accrue in whole eras.
+pub type EraIndex = u32;
+/// Internal, never reused, identifier of a pinned file. Calls address files by CID; storage is
+/// keyed by this compact id.
+pub type FileId = u64;
+/// Index of a piece within a file, `0..n`.
+pub type PieceIndex = u32;
+
+/// The balance type of the configured currency.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+/// A CID as bytes (any accepted spelling in calls, canonical binary CIDv1 in storage and events).
+pub type CidOf<T> = BoundedVec<u8, <T as Config>::MaxCidLen>;
+/// An operator's failure-domain tag, e.g. `b"eu-west-1"`.
+pub type RegionOf<T> = BoundedVec<u8, <T as Config>::MaxRegionLen>;
+/// An operator's IPFS peer address (a multiaddr as text, e.g. `/ip4/1.2.3.4/tcp/4001/p2p/12D3...`).
+pub type PeerAddrOf<T> = BoundedVec<u8, <T as Config>::MaxPeerAddrLen>;
+/// `(piece index, operator)` pairs, as reported by `PiecesAssigned` and `PiecesReleased`.
+pub type AssignmentsOf<T> = BoundedVec<
+	(PieceIndex, <T as frame_system::Config>::AccountId),
+	<T as Config>::MaxPiecesPerFile,
+>;
+/// Piece indices of one file.
+pub type IndicesOf<T> = BoundedVec<PieceIndex, <T as Config>::MaxPiecesPerFile>;
+/// The argument of `report_placement`.
+pub type PieceReportsOf<T> = BoundedVec<PieceReport<CidOf<T>>, <T as Config>::MaxPiecesPerFile>;
+
+/// Redundancy class of a pin.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+#[serde(crate = "frame::derive::serde")]
+pub enum PinTier {
+	/// Highest redundancy and price.
+	Critical,
+	/// The default.
+	Standard,
+	/// Cheapest, least redundant.
+	Temporary,
+}
+
+impl PinTier {
+	/// Every tier.
+	pub const ALL: [PinTier; 3] = [PinTier::Critical, PinTier::Standard, PinTier::Temporary];
+}
+
+/// Redundancy, audit and price parameters of a tier.
+///
+/// A file of `size` bytes is cut into `k` data pieces of `ceil(size / k)` bytes and extended to `n`
+/// pieces by erasure coding; any `k` of them rebuild the file. `k = 1` is plain replication with
+/// `n` replicas.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+#[serde(crate = "frame::derive::serde")]
+pub struct TierConfig {
+	/// Data pieces: how many pieces are needed to rebuild the file. At least 1.
+	pub k: u32,
+	/// Total pieces stored, each on a distinct operator. At most `MaxPiecesPerFile`.
+	pub n: u32,
+	/// Repair threshold: a file with fewer than `m` healthy pieces is repaired. `k <= m <= n`, and
+	/// `m < n` unless the tier has no redundancy (`k == n`).
+	pub m: u32,
+	/// Blocks between two audits of the same piece (used by the audits).
+	pub audit_period: u32,
+	/// Price multiplier in percent: `100` is the base price, `250` two and a half times it.
+	pub price_multiplier_percent: u32,
+	/// Eras a pin is kept, unpaid, after it expired, during which it can still be renewed.
+	pub grace_period: EraIndex,
+}
+
+impl TierConfig {
+	/// Whether the parameters are consistent and within `max_pieces`.
+	pub fn is_valid(&self, max_pieces: u32) -> bool {
+		self.k >= 1
+			&& self.k <= self.m
+			&& self.m <= self.n
+			&& (self.m < self.n || self.k == self.n)
+			&& self.n <= max_pieces
+			&& self.audit_period > 0
+			&& self.price_multiplier_percent > 0
+	}
+
+	/// Size of each piece of a file of `size` bytes: `ceil(size / k)`.
+	pub fn piece_size(&self, size: u64) -> u64 {
+		size.div_ceil(u64::from(self.k.max(1)))
+	}
+}
+
+/// Lifecycle of an operator.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub enum OperatorStatus<BlockNumber> {
+	/// Newly registered: receives at most one piece of any file until `audits_passed` reaches
+	/// `VettingAudits`.
+	Vetting {
+		/// Audits passed so far.
+		audits_passed: u32,
+	},
+	/// Fully vetted: eligible for any piece.
+	Active,
+	/// Unregistered at block `since`: receives no new pieces; its bond can be withdrawn once
+	/// `UnbondingPeriod` has passed and it holds no piece.
+	Leaving {
+		/// Block of `unregister_operator`.
+		since: BlockNumber,
+	},
+}
+
+/// A storage operator.
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[codec(mel_bound())]
+#[scale_info(skip_type_params(T))]
+pub struct OperatorRecord<T: Config> {
+	/// Bond held from the operator's account (`HoldReason::OperatorBond`).
+	pub bond: BalanceOf<T>,
+	/// Declared capacity in bytes.
+	pub capacity: u64,
+	/// Bytes of pieces assigned to the operator (confirmed or not).
+	pub used: u64,
+	/// Failure-domain tag.
+	pub region: RegionOf<T>,
+	/// IPFS peer address the storage workers push pieces to.
+	pub ipfs_peer: PeerAddrOf<T>,
+	/// Lifecycle status.
+	pub status: OperatorStatus<BlockNumberFor<T>>,
+	/// Number of pieces assigned to the operator.
+	pub piece_count: u32,
+	/// Reward earned per era: the sum of `piece_reward` over the operator's confirmed pieces of
+	/// paid-up files.
+	pub reward_rate: BalanceOf<T>,
+	/// Rewards accrued up to `settled_era` and not yet claimed.
+	pub pending_rewards: BalanceOf<T>,
+	/// Rewards are accounted for every era before this one.
+	pub settled_era: EraIndex,
+	/// Block of registration.
+	pub registered_at: BlockNumberFor<T>,
+}
+
+/// Lifecycle of a pinned file.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum FileState {
+	/// Operators are assigned; the storage worker has not reported every piece yet.
+	Requested,
+	/// Every piece is reported (content id, size, Merkle root); waiting for operators to confirm.
+	Placed,
+	/// Every piece is confirmed by its operator.
+	Stored,
+	/// The paid eras are over; kept unpaid for the tier's grace period, then removed.
+	Expired,
+}
+
+/// A pinned file.
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[codec(mel_bound())]
+#[scale_info(skip_type_params(T))]
+pub struct FileRecord<T: Config> {
+	/// Canonical binary CIDv1.
+	pub cid: CidOf<T>,
+	/// The account that created the pin: receives refunds, may unpin and change the tier.
+	pub owner: T::AccountId,
+	/// File size in bytes.
+	pub size: u64,
+	/// Tier of the pin.
+	pub tier: PinTier,
+	/// Data pieces (from the tier when placed).
+	pub k: u32,
+	/// Total pieces (from the tier when placed).
+	pub n: u32,
+	/// Grace eras after expiry (from the tier when placed).
+	pub grace_period: EraIndex,
+	/// `ceil(size / k)`: bytes per piece, for capacity and rewards.
+	pub piece_size: u64,
+	/// What each confirmed piece earns its operator per era, fixed when the pin is created or its
+	/// tier changed: `piece_size x PricePerBytePerEra x multiplier / 100`.
+	pub piece_reward: BalanceOf<T>,
+	/// Lifecycle state.
+	pub state: FileState,
+	/// Block the pin was created.
+	pub created_at: BlockNumberFor<T>,
+	/// First era not paid for: the pin is paid for every era before it.
+	pub expires_at: EraIndex,
+	/// Escrow left for this file as of `settled_era`.
+	pub escrow: BalanceOf<T>,
+	/// Payments to operators are accounted for every era before this one.
+	pub settled_era: EraIndex,
+	/// Pieces whose content the storage worker has reported.
+	pub reported: u32,
+	/// Pieces confirmed by their operator.
+	pub confirmed: u32,
+	/// Whether an account other than the owner has paid towards this pin (then the owner can no
+	/// longer unpin it or change its tier: the contributor paid for it to be kept).
+	pub co_funded: bool,
+}
+
+impl<T: Config> FileRecord<T> {
+	/// Whether the current eras are paid for (operators earn rewards).
+	pub fn is_funded(&self) -> bool {
+		self.state != FileState::Expired
+	}
+
+	/// What the pin costs per era: `n x piece_reward`.
+	pub fn cost_per_era(&self) -> Option<BalanceOf<T>> {
+		self.piece_reward.checked_mul(&BalanceOf::<T>::from(self.n))
+	}
+}
+
+/// What the storage worker reports about one piece.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct PieceReport<Cid> {
+	/// The piece's index in `0..n`.
+	pub index: PieceIndex,
+	/// The piece's own IPFS content id (any accepted CID spelling).
+	pub cid: Cid,
+	/// The piece's size in bytes as stored (including padding).
+	pub size: u64,
+	/// Root of the Merkle tree over the piece's leaves (`cairn-storage-primitives`), against
+	/// which audits verify proofs.
+	pub root: H256,
+}
+
+/// A reported piece's content.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct PieceContent<Cid> {
+	/// Canonical binary CIDv1 of the piece.
+	pub cid: Cid,
+	/// Size in bytes as stored.
+	pub size: u64,
+	/// Merkle root of the piece.
+	pub root: H256,
+}
+
+/// One piece of a file and its operator.
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[codec(mel_bound())]
+#[scale_info(skip_type_params(T))]
+pub struct PieceRecord<T: Config> {
+	/// The assigned operator.
+	pub operator: T::AccountId,
+	/// Content, once reported by the storage worker.
+	pub content: Option<PieceContent<CidOf<T>>>,
+	/// Whether the operator confirmed it stores the piece.
+	pub confirmed: bool,
+	/// Block by which the operator must confirm, once the content is reported; passed it, the
+	/// piece is re-assigned.
+	pub confirm_deadline: Option<BlockNumberFor<T>>,
+}
+
+/// An entry of the confirmation-deadline queue.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ConfirmCheck<BlockNumber> {
+	/// When the check is due.
+	pub deadline: BlockNumber,
+	/// The file.
+	pub file: FileId,
+	/// The piece.
+	pub index: PieceIndex,
+}
+
+/// Why a pin was removed.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum RemovalReason {
+	/// The owner unpinned it.
+	Unpinned,
+	/// It expired and its grace period ended.
+	Expired,
+}
+
+/// A file's state and pieces, as returned by the `file` view function.
+#[derive(Encode, Decode, TypeInfo, CloneNoBound, PartialEqNoBound, DebugNoBound)]
+#[scale_info(skip_type_params(T))]
+pub struct FileInfo<T: Config> {
+	/// Internal id.
+	pub file_id: FileId,
+	/// The record.
+	pub record: FileRecord<T>,
+	/// Every piece, by index.
+	pub pieces: Vec<(PieceIndex, PieceRecord<T>)>,
+}
+
+/// An operator's record and claimable rewards, as returned by the `operator` view function.
+#[derive(Encode, Decode, TypeInfo, CloneNoBound, PartialEqNoBound, DebugNoBound)]
+#[scale_info(skip_type_params(T))]
+pub struct OperatorInfo<T: Config> {
+	/// The record.
+	pub record: OperatorRecord<T>,
+	/// What `claim_rewards` would pay now.
+	pub claimable: BalanceOf<T>,
+}
+
+/// A piece assigned to an operator, as returned by the `operator_pieces` and
+/// `files_awaiting_repair` view functions.
+#[derive(Encode, Decode, TypeInfo, CloneNoBound, PartialEqNoBound, DebugNoBound)]
+#[scale_info(skip_type_params(T))]
+pub struct PieceRef<T: Config> {
+	/// The file's CID.
+	pub cid: CidOf<T>,
+	/// The piece.
+	pub index: PieceIndex,
+	/// Its operator.
+	pub operator: T::AccountId,
+}

@@ -11,9 +11,11 @@ use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
+use pallet_storage::{PinTier, TierConfig};
+
 use crate::{
-	AccountId, BabeConfig, BalancesConfig, GrandpaConfig, RuntimeGenesisConfig, SudoConfig,
-	BABE_GENESIS_EPOCH_CONFIG, UNIT,
+	AccountId, BabeConfig, BalancesConfig, GrandpaConfig, RuntimeGenesisConfig, StorageConfig,
+	SudoConfig, BABE_GENESIS_EPOCH_CONFIG, HOURS, UNIT,
 };
 
 /// Every endowed development account starts with this much.
@@ -32,7 +34,27 @@ impl Validator {
 	}
 }
 
-/// The genesis patch for a chain with the given validators, endowed accounts and sudo key.
+/// Pin tiers that fit the local network (five operators in three regions): erasure-coded, so
+/// each tier survives the loss of `n - k` operators, and a file is repaired when it has fewer
+/// than `m` healthy pieces. Audit periods are in blocks.
+pub fn local_tiers() -> Vec<(PinTier, TierConfig)> {
+	let tier = |k, n, m, audit_period, price_multiplier_percent, grace_period| TierConfig {
+		k,
+		n,
+		m,
+		audit_period,
+		price_multiplier_percent,
+		grace_period,
+	};
+	vec![
+		(PinTier::Critical, tier(2, 5, 4, HOURS / 4, 300, 6)),
+		(PinTier::Standard, tier(2, 4, 3, HOURS / 2, 100, 3)),
+		(PinTier::Temporary, tier(1, 2, 1, HOURS, 50, 0)),
+	]
+}
+
+/// The genesis patch for a chain with the given validators, endowed accounts and sudo key. The
+/// sudo account is also the first storage worker (the validator's offchain worker signs with it).
 pub fn cairn_genesis(
 	validators: Vec<Validator>,
 	endowed: Vec<AccountId>,
@@ -49,7 +71,8 @@ pub fn cairn_genesis(
 		grandpa: GrandpaConfig {
 			authorities: validators.iter().map(|v| (v.grandpa.clone(), 1)).collect::<Vec<_>>(),
 		},
-		sudo: SudoConfig { key: Some(root) },
+		sudo: SudoConfig { key: Some(root.clone()) },
+		storage: StorageConfig { tiers: local_tiers(), storage_workers: vec![root] },
 	})
 }
 

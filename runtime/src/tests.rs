@@ -15,7 +15,8 @@ fn metadata_names_the_pallets_and_transaction_extensions_clients_rely_on() {
 			("Grandpa", 3),
 			("Balances", 4),
 			("TransactionPayment", 5),
-			("Sudo", 6)
+			("Sudo", 6),
+			("Storage", 10)
 		]
 	);
 	let extensions: Vec<&str> =

@@ -57,10 +57,11 @@ fn check_common(
 		for who in dev_accounts() {
 			assert_eq!(Balances::balance(&who), ENDOWMENT, "endowment of {who}");
 		}
+		// The storage pallet's escrow pot is endowed with the existential deposit so it can hold.
 		assert_eq!(
 			Balances::total_issuance(),
-			ENDOWMENT * dev_accounts().len() as u128,
-			"issuance is exactly the endowments"
+			ENDOWMENT * dev_accounts().len() as u128 + cairn_runtime::EXISTENTIAL_DEPOSIT,
+			"issuance is exactly the endowments and the pot's existential deposit"
 		);
 		assert_eq!(
 			pallet_sudo::Key::<Runtime>::get(),
@@ -68,6 +69,13 @@ fn check_common(
 			"sudo key"
 		);
 		assert_eq!(System::block_number(), 0);
+
+		// Storage: the tiers fit the local network and the sudo account is a storage worker.
+		for (tier, config) in genesis_config_presets::local_tiers() {
+			assert_eq!(pallet_storage::TierConfigs::<Runtime>::get(tier), Some(config));
+		}
+		assert!(pallet_storage::StorageWorkers::<Runtime>::get()
+			.contains(&Sr25519Keyring::Alice.to_account_id()));
 	});
 }
 

@@ -18,7 +18,8 @@ use sp_version::RuntimeVersion;
 use super::{
 	AccountId, Babe, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, EPOCH_DURATION_IN_SLOTS, EXISTENTIAL_DEPOSIT, SLOT_DURATION, VERSION,
+	System, EPOCH_DURATION_IN_SLOTS, EXISTENTIAL_DEPOSIT, HOURS, MINUTES, SLOT_DURATION, UNIT,
+	VERSION,
 };
 
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
@@ -132,4 +133,47 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeCall = RuntimeCall;
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	pub const StoragePalletId: frame_support::PalletId = frame_support::PalletId(*b"cairn/st");
+	/// One era is ten minutes: rewards accrue and pins are paid per era.
+	pub const EraLength: BlockNumber = 10 * MINUTES;
+	/// 1 CAIRN per GiB per era at the base price (before redundancy and tier multiplier).
+	pub const PricePerBytePerEra: Balance = UNIT / (1 << 30);
+	pub const MinOperatorBond: Balance = 100 * UNIT;
+	pub const UnbondingPeriod: BlockNumber = HOURS;
+	/// An assigned operator has this long to fetch and confirm its piece before it is re-assigned.
+	pub const ConfirmWindow: BlockNumber = 5 * MINUTES;
+	/// 4 GiB.
+	pub const MaxFileSize: u64 = 4 << 30;
+}
+
+impl pallet_storage::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	// BABE's VRF output of the epoch before last: fixed before anyone can act on it, and no block
+	// author can bias it. Placement and audits are seeded from it.
+	type Randomness = pallet_babe::RandomnessFromOneEpochAgo<Runtime>;
+	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
+	type PalletId = StoragePalletId;
+	type EraLength = EraLength;
+	type PricePerBytePerEra = PricePerBytePerEra;
+	type MinOperatorBond = MinOperatorBond;
+	type UnbondingPeriod = UnbondingPeriod;
+	type VettingAudits = ConstU32<5>;
+	type ConfirmWindow = ConfirmWindow;
+	type MaxFileSize = MaxFileSize;
+	type MaxPinEras = ConstU32<10_000>;
+	type MaxOperators = ConstU32<256>;
+	type MaxPiecesPerFile = ConstU32<32>;
+	type MaxStorageWorkers = ConstU32<16>;
+	type MaxCidLen = ConstU32<128>;
+	type MaxRegionLen = ConstU32<32>;
+	type MaxPeerAddrLen = ConstU32<256>;
+	// 20 expiries per block over a 200-block era: every pin of an era expires within it.
+	type MaxExpiriesPerEra = ConstU32<4_000>;
+	type MaxExpiriesPerBlock = ConstU32<20>;
+	type MaxConfirmChecksPerBlock = ConstU32<20>;
+	type WeightInfo = pallet_storage::weights::SubstrateWeight<Runtime>;
 }

@@ -9,13 +9,16 @@
 //! operator with twice the free space is twice as likely to be chosen.
 //!
 //! Each pick draws from the first non-empty pool of:
-//! 1. candidates whose region (failure domain) holds no piece of the file yet, and
-//! 2. failing that, any remaining candidate,
+//! 1. candidates whose region (failure domain) holds no piece of the file yet,
+//! 2. any remaining candidate,
 //!
-//! skipping vetting operators once the file already has [`VETTING_PIECES_PER_FILE`] piece on a
-//! vetting operator. With at least as many distinct eligible regions as pieces, every piece
-//! therefore lands in its own region; with fewer, regions are reused only after every region
-//! holds one piece. No eligible candidate left means the placement fails as a whole
+//! both first without vetting operators once the file already has [`VETTING_PIECES_PER_FILE`]
+//! piece on a vetting operator, and only then (3., 4.) with them. With at least as many distinct
+//! eligible regions as pieces, every piece therefore lands in its own region; with fewer, regions
+//! are reused only after every region holds one piece. A file gets more than one piece on
+//! unvetted operators only when there are not enough vetted ones to hold it: a young network,
+//! where every operator is still being vetted, can still store files (and so its operators can be
+//! audited and pass vetting). No eligible candidate left means the placement fails as a whole
 //! (`NotEnoughOperators`), so a caller never sees a partial placement.
 //!
 //! The random stream is `blake2_256(seed ++ counter)`, seeded from the runtime's randomness
@@ -34,7 +37,8 @@ use frame::{prelude::*, traits::Randomness};
 ///
 /// New operators "receive at most one piece of any file until they have passed `VettingAudits`
 /// audits". Every operator holds at most one piece of a file anyway, so the rule is applied to
-/// the file as a whole: at most one of its pieces sits on an unvetted operator.
+/// the file as a whole: at most one of its pieces sits on an unvetted operator, as long as vetted
+/// operators can take the others (see the module docs).
 pub const VETTING_PIECES_PER_FILE: u32 = 1;
 
 /// Domain separator of the placement randomness.
@@ -96,28 +100,24 @@ pub fn select<AccountId>(
 	let mut picked = alloc::vec![false; candidates.len()];
 	let mut chosen = Vec::with_capacity(count as usize);
 	for _ in 0..count {
-		let allowed = |i: usize, c: &Candidate<AccountId>| {
-			!picked[i] && (!c.vetting || occupied.vetting < VETTING_PIECES_PER_FILE)
-		};
+		let within_vetting_cap =
+			|c: &Candidate<AccountId>| !c.vetting || occupied.vetting < VETTING_PIECES_PER_FILE;
 		let fresh_region = |c: &Candidate<AccountId>| !occupied.regions.contains(&c.region);
-		let pool: Vec<usize> = {
-			let diverse: Vec<usize> = candidates
+		let pool_of = |keep: &dyn Fn(&Candidate<AccountId>) -> bool| -> Vec<usize> {
+			candidates
 				.iter()
 				.enumerate()
-				.filter(|(i, c)| allowed(*i, c) && fresh_region(c))
+				.filter(|(i, c)| !picked[*i] && keep(c))
 				.map(|(i, _)| i)
-				.collect();
-			if diverse.is_empty() {
-				candidates
-					.iter()
-					.enumerate()
-					.filter(|(i, c)| allowed(*i, c))
-					.map(|(i, _)| i)
-					.collect()
-			} else {
-				diverse
-			}
+				.collect()
 		};
+		let pools: [&dyn Fn(&Candidate<AccountId>) -> bool; 4] = [
+			&|c| within_vetting_cap(c) && fresh_region(c),
+			&|c| within_vetting_cap(c),
+			&|c| fresh_region(c),
+			&|_| true,
+		];
+		let pool = pools.iter().map(|keep| pool_of(*keep)).find(|p| !p.is_empty()).unwrap_or_default();
 		let total: u128 = pool.iter().map(|&i| u128::from(candidates[i].free)).sum();
 		if pool.is_empty() || total == 0 {
 			return None;
@@ -276,8 +276,14 @@ mod tests {
 			let vetting = picks.iter().filter(|&&i| cands[i].vetting).count();
 			assert_eq!(vetting, 1, "seed {seed}");
 		}
-		// Four pieces cannot be placed: only two vetted operators plus one vetting slot.
-		assert_eq!(select(&cands, 4, &mut Occupied::default(), [0; 32]), None);
+		// Four pieces: both vetted operators, and vetting ones only for what they cannot hold.
+		for seed in 0..30u8 {
+			let picks = select(&cands, 4, &mut Occupied::default(), [seed; 32]).expect("enough");
+			let vetting = picks.iter().filter(|&&i| cands[i].vetting).count();
+			assert_eq!(vetting, 2, "seed {seed}");
+		}
+		// Six pieces on five operators cannot be placed.
+		assert_eq!(select(&cands, 6, &mut Occupied::default(), [0; 32]), None);
 		// A file that already has a vetting piece gets no other.
 		let mut occupied = Occupied { regions: alloc::vec![], vetting: 1 };
 		let picks = select(&cands, 2, &mut occupied, [3; 32]).expect("enough");

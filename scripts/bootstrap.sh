@@ -4,7 +4,7 @@
 #   - a wasm32 toolchain for the runtime: Debian's rustc-web/cargo-web 1.96 with library
 #     sources and lld-22, linked into rustup as the `debian` toolchain, plus core/alloc/
 #     compiler_builtins rlibs for wasm32-unknown-unknown built once from those sources
-#   - the npm packages the end-to-end tests use (tests/e2e)
+#   - the npm packages the end-to-end tests use (node/e2e, zombienet)
 # Safe to run any number of times; each step checks before it acts and fails with a clear
 # message when something cannot be installed.
 set -euo pipefail
@@ -85,17 +85,20 @@ else
 	log "wasm32 sysroot rlibs present"
 fi
 
-# ---- 4. npm packages for the end-to-end tests ----------------------------------------
-if [ "${CAIRN_SKIP_NPM:-0}" != 1 ] && [ -f "$root/tests/e2e/package.json" ]; then
+# ---- 4. npm packages for the end-to-end and network tests --------------------------------
+if [ "${CAIRN_SKIP_NPM:-0}" != 1 ]; then
 	command -v npm >/dev/null || die "npm not found (Node.js 20 is expected on this machine)"
-	if [ ! -d "$root/tests/e2e/node_modules" ] ||
-		[ "$root/tests/e2e/package-lock.json" -nt "$root/tests/e2e/node_modules/.package-lock.json" ]; then
-		log "installing npm packages for tests/e2e"
-		(cd "$root/tests/e2e" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) ||
-			die "npm ci in tests/e2e failed"
-	else
-		log "npm packages present"
-	fi
+	for dir in node/e2e zombienet; do
+		[ -f "$root/$dir/package.json" ] || continue
+		if [ ! -d "$root/$dir/node_modules" ] ||
+			[ "$root/$dir/package-lock.json" -nt "$root/$dir/node_modules/.package-lock.json" ]; then
+			log "installing npm packages for $dir"
+			(cd "$root/$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) ||
+				die "npm ci in $dir failed"
+		else
+			log "npm packages for $dir present"
+		fi
+	done
 fi
 
 log "done"

@@ -31,7 +31,7 @@ if [ "$cargo_rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
 
 if [ -x "$CAIRN_NODE" ]; then
 	section "polkadot.js end-to-end (node/e2e)"
-	(cd node/e2e && node --test --test-reporter=spec 2>&1) | tee "$logdir/e2e.log"
+	(cd node/e2e && node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs 2>&1) | tee "$logdir/e2e.log"
 	e2e_rc=${PIPESTATUS[0]}
 	p=$(grep -E '^ℹ pass ' "$logdir/e2e.log" | awk '{print $3}' | tail -1)
 	f=$(grep -E '^ℹ fail ' "$logdir/e2e.log" | awk '{print $3}' | tail -1)

@@ -117,7 +117,8 @@ pub fn select<AccountId>(
 			&|c| fresh_region(c),
 			&|_| true,
 		];
-		let pool = pools.iter().map(|keep| pool_of(*keep)).find(|p| !p.is_empty()).unwrap_or_default();
+		let pool =
+			pools.iter().map(|keep| pool_of(*keep)).find(|p| !p.is_empty()).unwrap_or_default();
 		let total: u128 = pool.iter().map(|&i| u128::from(candidates[i].free)).sum();
 		if pool.is_empty() || total == 0 {
 			return None;

@@ -7,12 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { Keyring } from '@polkadot/keyring';
 import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { base58Decode, cryptoWaitReady } from '@polkadot/util-crypto';
+import { base58Decode } from '@polkadot/util-crypto';
 
-import { connect, extrinsicEvents, freeAt, oneEvent, signAndWaitFinalized } from './lib/chain.mjs';
-import { startNode } from './lib/node.mjs';
+import { extrinsicEvents, freeAt, oneEvent, signAndWaitFinalized } from './lib/chain.mjs';
+import { startDevChain, stopDevChain } from './lib/dev.mjs';
 
 const UNIT = 10n ** 12n;
 // Four operators in three regions: the dev preset's Standard tier places n = 4 pieces.
@@ -45,25 +44,16 @@ function moduleError(api, events) {
 }
 
 describe('storage pallet through polkadot.js', { timeout: 600_000 }, () => {
-	let node;
+	let chain;
 	let api;
 	let keyring;
 
 	before(async () => {
-		node = await startNode({ name: 'storage' });
-		try {
-			api = await connect(node.wsUrl);
-		} catch (e) {
-			throw new Error(node.describeFailure(e.message));
-		}
-		await cryptoWaitReady();
-		keyring = new Keyring({ type: 'sr25519', ss58Format: api.registry.chainSS58 });
+		chain = await startDevChain('storage');
+		({ api, keyring } = chain);
 	});
 
-	after(async () => {
-		await api?.disconnect().catch(() => {});
-		if (node) await node.stop();
-	});
+	after(() => stopDevChain(chain));
 
 	test('the Storage pallet, its calls and its tiers are in the metadata', async () => {
 		for (const call of ['registerOperator', 'requestPin', 'reportPlacement', 'confirmPiece', 'claimRewards']) {

@@ -6,52 +6,34 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { mnemonicGenerate } from '@polkadot/util-crypto';
 
 import {
-	connect,
 	extrinsicEvents,
 	freeAt,
 	oneEvent,
 	signAndWaitFinalized,
 	waitForFinalizedNumber,
 } from './lib/chain.mjs';
-import { startNode } from './lib/node.mjs';
+import { startDevChain, stopDevChain } from './lib/dev.mjs';
 
 const UNIT = 10n ** 12n; // CAIRN has 12 decimals
 const ENDOWMENT = 1_000_000n * UNIT; // every dev account at genesis
 const DEV_ACCOUNTS = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
 
 describe('cairn-node --dev', { timeout: 420_000 }, () => {
-	let node;
+	let chain;
 	let api;
 	let keyring;
 	let alice;
 
 	before(async () => {
-		node = await startNode({ name: 'transfer' });
-		try {
-			api = await connect(node.wsUrl);
-		} catch (e) {
-			throw new Error(node.describeFailure(e.message));
-		}
-		await cryptoWaitReady();
-		keyring = new Keyring({ type: 'sr25519', ss58Format: api.registry.chainSS58 });
+		chain = await startDevChain('transfer');
+		({ api, keyring } = chain);
 		alice = keyring.addFromUri('//Alice');
 	});
 
-	after(async () => {
-		await api?.disconnect().catch(() => {});
-		if (node) {
-			const exit = await node.stop();
-			// A node that died during the tests is a failure even if every test passed.
-			assert.ok(
-				exit && (exit.signal === 'SIGINT' || exit.code === 0 || exit.code === 130),
-				node.describeFailure(`cairn-node did not exit cleanly on SIGINT: ${JSON.stringify(exit)}`),
-			);
-		}
-	});
+	after(() => stopDevChain(chain));
 
 	test('genesis: chain properties, runtime and endowments', async () => {
 		const props = await api.rpc.system.properties();

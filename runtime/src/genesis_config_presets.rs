@@ -34,7 +34,8 @@ impl Validator {
 	}
 }
 
-/// Pin tiers that fit the local network (five operators in three regions): erasure-coded, so
+/// Pin tiers sized for a local network of five operators in three regions (Critical needs five,
+/// Standard four, Temporary two registered operators): erasure-coded, so
 /// each tier survives the loss of `n - k` operators, and a file is repaired when it has fewer
 /// than `m` healthy pieces. Audit periods are in blocks.
 pub fn local_tiers() -> Vec<(PinTier, TierConfig)> {

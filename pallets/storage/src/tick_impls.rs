@@ -11,6 +11,9 @@ use alloc::vec::Vec;
 use codec::Encode;
 use frame::prelude::*;
 
+/// Reed-Solomon over GF(2^8) (`cairn-storage-primitives`' layout) codes at most 256 shards.
+const MAX_SHARDS: u32 = 256;
+
 impl<T: Config> Pallet<T> {
 	/// `on_initialize`: expiries of the current era, then due confirmation checks.
 	pub(crate) fn do_on_initialize(now: BlockNumberFor<T>) -> Weight {
@@ -180,6 +183,14 @@ impl<T: Config> Pallet<T> {
 			"every piece of a file needs its own operator: MaxPiecesPerFile <= MaxOperators"
 		);
 		assert!(
+			T::MaxPiecesPerFile::get() <= MAX_SHARDS,
+			"Reed-Solomon over GF(2^8) has at most 256 shards: MaxPiecesPerFile <= 256"
+		);
+		assert!(
+			!T::PricePerBytePerEra::get().is_zero(),
+			"PricePerBytePerEra must be positive, or every piece reward rounds to nothing"
+		);
+		assert!(
 			T::MaxCidLen::get() >= 64,
 			"MaxCidLen must hold a text CIDv0 (46 bytes) and a base32 sha2-256 CIDv1 (59 bytes)"
 		);
@@ -211,6 +222,21 @@ impl<T: Config> Pallet<T> {
 					.saturating_mul(T::MaxConfirmChecksPerBlock::get().into()),
 			);
 		let max = <T as frame_system::Config>::BlockWeights::get().max_block;
+		let max_extrinsic = <T as frame_system::Config>::BlockWeights::get()
+			.get(DispatchClass::Normal)
+			.max_extrinsic
+			.unwrap_or(max);
+		for (call, weight) in [
+			("request_pin", T::WeightInfo::request_pin(T::MaxOperators::get())),
+			("change_tier", T::WeightInfo::change_tier(T::MaxOperators::get())),
+			("report_placement", T::WeightInfo::report_placement(T::MaxPiecesPerFile::get())),
+		] {
+			assert!(
+				weight.all_lte(max_extrinsic),
+				"{call} with the largest bound ({weight:?}) does not fit one extrinsic \
+				 ({max_extrinsic:?}): lower MaxOperators or MaxPiecesPerFile"
+			);
+		}
 		let half = Weight::from_parts(max.ref_time() / 2, max.proof_size() / 2);
 		assert!(
 			worst.all_lte(half),

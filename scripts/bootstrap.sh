@@ -20,7 +20,7 @@ as_root() {
 }
 
 # ---- 1. Debian packages ---------------------------------------------------------------
-apt_pkgs=(protobuf-compiler clang libclang-dev rustc-web cargo-web rust-web-src lld-22)
+apt_pkgs=(protobuf-compiler clang libclang-dev rustc-web cargo-web rust-web-src lld-22 curl)
 missing=()
 for p in "${apt_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

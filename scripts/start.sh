@@ -16,7 +16,7 @@ case "${1:-}" in
 esac
 
 CAIRN_SKIP_NPM=1 scripts/bootstrap.sh
-echo "building cairn-node (first build on a 2-core machine: ~25-35 min) ..."
+echo "building cairn-node (first build on a 2-core machine: about 15 min) ..."
 cargo build -p cairn-node
 
 run=$CAIRN_ROOT/.cairn

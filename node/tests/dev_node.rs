@@ -1,6 +1,8 @@
 //! End-to-end: a real `cairn-node --dev` on loopback authors and finalizes blocks, answers the
 //! standard RPC, and shuts down cleanly on SIGINT.
 
+#![allow(clippy::expect_used)]
+
 use std::{
 	io::{BufRead, BufReader, Read, Write},
 	net::{TcpListener, TcpStream},

@@ -1,6 +1,8 @@
 //! Every genesis preset builds a working genesis state with the validators, balances and sudo
 //! key it promises.
 
+#![allow(clippy::expect_used)]
+
 use cairn_runtime::{
 	genesis_config_presets::{self, ENDOWMENT},
 	AccountId, Babe, Balances, BuildStorage, Grandpa, Runtime, RuntimeGenesisConfig, System,

@@ -71,6 +71,9 @@ pub fn region_key(region: &[u8]) -> u64 {
 	u64::from_le_bytes(twox_64(region))
 }
 
+/// A condition on candidates: one pool of the placement order.
+type Filter<'a, AccountId> = &'a dyn Fn(&Candidate<AccountId>) -> bool;
+
 /// A deterministic stream of random numbers.
 struct Stream {
 	seed: [u8; 32],
@@ -111,7 +114,7 @@ pub fn select<AccountId>(
 				.map(|(i, _)| i)
 				.collect()
 		};
-		let pools: [&dyn Fn(&Candidate<AccountId>) -> bool; 4] = [
+		let pools: [Filter<AccountId>; 4] = [
 			&|c| within_vetting_cap(c) && fresh_region(c),
 			&|c| within_vetting_cap(c),
 			&|c| fresh_region(c),

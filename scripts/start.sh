@@ -57,14 +57,18 @@ if [ "$mode" = dev ]; then
 	start_node alice 9944 30333 --dev
 	wait_rpc 9944
 else
-	# Fixed node keys so the others can find Alice as their bootnode.
-	alice_key=0000000000000000000000000000000000000000000000000000000000000001
+	# Fixed node keys: a validator on a non-dev chain needs a persistent network key, and the
+	# others find Alice by hers. Alice's key 0x..01 has the well-known peer id below.
+	key() { printf '%064x' "$1"; }
 	alice_peer=12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp
-	start_node alice 9944 30333 --chain local --alice --validator --node-key "$alice_key"
 	boot="/ip4/127.0.0.1/tcp/30333/p2p/$alice_peer"
-	start_node bob 9945 30334 --chain local --bob --validator --bootnodes "$boot"
-	start_node charlie 9946 30335 --chain local --charlie --validator --bootnodes "$boot"
-	wait_rpc 9944 && wait_rpc 9945 && wait_rpc 9946
+	start_node alice 9944 30333 --chain local --alice --validator --node-key "$(key 1)"
+	start_node bob 9945 30334 --chain local --bob --validator --node-key "$(key 2)" --bootnodes "$boot"
+	start_node charlie 9946 30335 --chain local --charlie --validator --node-key "$(key 3)" \
+		--bootnodes "$boot"
+	wait_rpc 9944
+	wait_rpc 9945
+	wait_rpc 9946
 fi
 
 cat <<EOT

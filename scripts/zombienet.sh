@@ -35,8 +35,8 @@ if [ ! -x "$zdir/node_modules/.bin/zombienet" ]; then
 fi
 
 # ---- the node binary -----------------------------------------------------------------------
-target="${CARGO_TARGET_DIR:-$HOME/.cache/cairn/target}"
-CAIRN_NODE="${CAIRN_NODE:-$target/debug/cairn-node}"
+# shellcheck source=env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh" # the CARGO_TARGET_DIR and CAIRN_NODE defaults
 CAIRN_NODE=$(realpath -m "$CAIRN_NODE")
 [ -f "$zndsl" ] || die "no such test file: $zndsl"
 [ -x "$CAIRN_NODE" ] || die "cairn-node binary not found at $CAIRN_NODE (build it, or set CAIRN_NODE)"

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { base58Decode } from '@polkadot/util-crypto';
 
-import { extrinsicEvents, freeAt, oneEvent, signAndWaitFinalized } from './lib/chain.mjs';
+import { freeAt, oneEvent, submitFinalized } from './lib/chain.mjs';
 import { startDevChain, stopDevChain } from './lib/dev.mjs';
 
 const UNIT = 10n ** 12n;
@@ -25,13 +25,6 @@ const CID = 'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG';
 // The chain keys pins by the canonical binary CIDv1 of what was submitted: CIDv0 `Qm…` is the
 // bare sha2-256 multihash, so its CIDv1 is version 1, codec dag-pb (0x70), then the multihash.
 const CANONICAL_CID = u8aToHex(u8aConcat([0x01, 0x70], base58Decode(CID)));
-
-/** Submits `tx` signed by `signer`; resolves with its events once finalized (or throws). */
-async function submit(api, tx, signer) {
-	const { blockHash, result } = await signAndWaitFinalized(tx, signer);
-	const { events } = await extrinsicEvents(api, blockHash, result.txHash.toHex());
-	return { blockHash, events };
-}
 
 /** The `Module` error of a failed extrinsic as `section.name`, or null if it succeeded. */
 function moduleError(api, events) {
@@ -70,7 +63,7 @@ describe('storage pallet through polkadot.js', { timeout: 600_000 }, () => {
 			OPERATORS.map(([name, region]) => {
 				const who = keyring.addFromUri(`//${name}`);
 				const tx = api.tx.storage.registerOperator(bond, 10n * 2n ** 30n, region, `/ip4/127.0.0.1/tcp/4001`);
-				return submit(api, tx, who).then((r) => ({ ...r, who }));
+				return submitFinalized(api, tx, who).then((r) => ({ ...r, who }));
 			}),
 		);
 		for (const { events, who } of results) {
@@ -94,7 +87,7 @@ describe('storage pallet through polkadot.js', { timeout: 600_000 }, () => {
 		const before = await api.query.system.account(alice.address);
 		const potBefore = total(await api.query.system.account(pot));
 
-		const { blockHash, events } = await submit(api, api.tx.storage.requestPin(CID, 1n << 20n, 'Standard', 2), alice);
+		const { blockHash, events } = await submitFinalized(api, api.tx.storage.requestPin(CID, 1n << 20n, 'Standard', 2), alice);
 		assert.equal(moduleError(api, events), null);
 
 		const requested = oneEvent(events, 'storage', 'PinRequested');
@@ -133,7 +126,7 @@ describe('storage pallet through polkadot.js', { timeout: 600_000 }, () => {
 		];
 		for (const [tx, expected] of cases) {
 			const before = (await api.query.system.account(ferdie.address)).data;
-			const { blockHash, events } = await submit(api, tx, ferdie);
+			const { blockHash, events } = await submitFinalized(api, tx, ferdie);
 			assert.equal(moduleError(api, events), expected);
 			const fee = oneEvent(events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt();
 			assert.equal(await freeAt(api, blockHash, ferdie.address), before.free.toBigInt() - fee);

@@ -9,10 +9,10 @@ import { after, before, describe, test } from 'node:test';
 import { mnemonicGenerate } from '@polkadot/util-crypto';
 
 import {
-	extrinsicEvents,
 	freeAt,
 	oneEvent,
 	signAndWaitFinalized,
+	submitFinalized,
 	waitForFinalizedNumber,
 } from './lib/chain.mjs';
 import { startDevChain, stopDevChain } from './lib/dev.mjs';
@@ -85,11 +85,10 @@ describe('cairn-node --dev', { timeout: 420_000 }, () => {
 		const estimate = (await tx.paymentInfo(alice)).partialFee.toBigInt();
 		assert.ok(estimate > 0n, 'fee estimate should be positive');
 
-		const { blockHash, statuses } = await signAndWaitFinalized(tx, alice, 120_000);
+		const { blockHash, statuses, index, header, events } = await submitFinalized(api, tx, alice);
 		assert.ok(statuses.includes('InBlock'), `statuses: ${statuses}`);
 
 		// Really finalized: on the canonical chain at or below the finalized head.
-		const { index, header, events } = await extrinsicEvents(api, blockHash, tx.hash.toHex());
 		const finalizedHead = await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead());
 		assert.ok(finalizedHead.number.toNumber() >= header.number.toNumber());
 		assert.equal(
@@ -143,8 +142,7 @@ describe('cairn-node --dev', { timeout: 420_000 }, () => {
 		await signAndWaitFinalized(api.tx.balances.transferKeepAlive(sender.address, 2n * UNIT), alice);
 
 		const tx = api.tx.balances.transferKeepAlive(bob.address, 5n * UNIT);
-		const { blockHash } = await signAndWaitFinalized(tx, sender, 120_000);
-		const { header, events } = await extrinsicEvents(api, blockHash, tx.hash.toHex());
+		const { blockHash, header, events } = await submitFinalized(api, tx, sender);
 
 		const failed = oneEvent(events, 'system', 'ExtrinsicFailed');
 		assert.ok(

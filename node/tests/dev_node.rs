@@ -133,9 +133,9 @@ impl Node {
 		}
 	}
 
-	fn block_number(&self, hash: &Value) -> Option<u64> {
-		let header = self.rpc("chain_getHeader", json!([hash]))?;
-		u64::from_str_radix(header.get("number")?.as_str()?.trim_start_matches("0x"), 16).ok()
+	/// The header of block `hash`, or of the best block for `Value::Null`.
+	fn header(&self, hash: &Value) -> Option<Value> {
+		self.rpc("chain_getHeader", json!([hash]))
 	}
 
 	/// Sends SIGINT and waits for a clean exit.
@@ -160,6 +160,11 @@ impl Node {
 	}
 }
 
+/// The block number of a JSON-RPC header (a hex string).
+fn number_of(header: &Value) -> Option<u64> {
+	u64::from_str_radix(header.get("number")?.as_str()?.trim_start_matches("0x"), 16).ok()
+}
+
 #[test]
 fn dev_node_authors_and_finalizes_blocks_then_stops_cleanly() {
 	let node = Node::start_dev();
@@ -177,16 +182,13 @@ fn dev_node_authors_and_finalizes_blocks_then_stops_cleanly() {
 	// BABE authors, GRANDPA finalizes.
 	let finalized = node.wait_for("finalized height >= 3", Duration::from_secs(120), |n| {
 		let head = n.rpc("chain_getFinalizedHead", json!([]))?;
-		n.block_number(&head).filter(|&h| h >= 3)
+		n.header(&head).as_ref().and_then(number_of).filter(|&h| h >= 3)
 	});
-	let best = node
-		.rpc("chain_getHeader", json!([]))
-		.and_then(|h| u64::from_str_radix(h["number"].as_str()?.trim_start_matches("0x"), 16).ok())
-		.expect("best header");
+	let header = node.header(&Value::Null).expect("best header");
+	let best = number_of(&header).expect("best header has a number");
 	assert!(best >= finalized, "best {best} is behind finalized {finalized}");
 
 	// Every block carries a BABE pre-runtime digest (engine id "BABE").
-	let header = node.rpc("chain_getHeader", json!([])).expect("best header");
 	let logs = header["digest"]["logs"].as_array().expect("digest logs").clone();
 	assert!(
 		logs.iter().any(|l| l.as_str().is_some_and(|s| s.starts_with("0x0642414245"))),

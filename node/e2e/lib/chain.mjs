@@ -125,6 +125,16 @@ export async function extrinsicEvents(api, blockHash, txHash) {
 	return { index, header: signed.block.header, events };
 }
 
+/**
+ * Signs and submits `tx`, waits for it in a finalized block, and returns that block's hash, the
+ * pool statuses seen, and what `extrinsicEvents` gives for it (`index`, `header`, `events`).
+ */
+export async function submitFinalized(api, tx, signer, timeoutMs = 120_000) {
+	const { blockHash, statuses, result } = await signAndWaitFinalized(tx, signer, timeoutMs);
+	const included = await extrinsicEvents(api, blockHash, result.txHash.toHex());
+	return { blockHash, statuses, ...included };
+}
+
 /** The single event `section.method` in `events`; throws listing what was there otherwise. */
 export function oneEvent(events, section, method) {
 	const found = events.filter((e) => e.section === section && e.method === method);

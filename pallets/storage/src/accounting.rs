@@ -73,16 +73,24 @@ impl<T: Config> Pallet<T> {
 		Self::era_of(frame_system::Pallet::<T>::block_number())
 	}
 
-	/// What one piece of a `size`-byte file in a tier with `config` earns per era:
-	/// `ceil(size / k) x PricePerBytePerEra x multiplier / 100`.
-	pub(crate) fn piece_reward(config: &TierConfig, size: u64) -> Result<BalanceOf<T>, Error<T>> {
-		let piece = BalanceOf::<T>::try_from(config.piece_size(size))
-			.map_err(|_| Error::<T>::PriceOverflow)?;
+	/// What one piece of `piece_size` bytes in a tier with `config` earns per era:
+	/// `piece_size x PricePerBytePerEra x multiplier / 100`.
+	pub(crate) fn piece_reward(
+		config: &TierConfig,
+		piece_size: u64,
+	) -> Result<BalanceOf<T>, Error<T>> {
+		let piece = BalanceOf::<T>::try_from(piece_size).map_err(|_| Error::<T>::PriceOverflow)?;
 		T::PricePerBytePerEra::get()
 			.checked_mul(&piece)
 			.and_then(|p| p.checked_mul(&config.price_multiplier_percent.into()))
 			.map(|p| p / 100u32.into())
 			.ok_or(Error::<T>::PriceOverflow)
+	}
+
+	/// Size of each piece of a `size`-byte file in a tier (the shared layout), or
+	/// `InvalidFileSize`.
+	pub(crate) fn piece_size_of(config: &TierConfig, size: u64) -> Result<u64, Error<T>> {
+		config.piece_size(size, T::ShardSize::get()).ok_or(Error::<T>::InvalidFileSize)
 	}
 
 	/// `per_era x eras`, or `PriceOverflow`.

@@ -340,13 +340,13 @@ mod benchmarks {
 	#[benchmark]
 	fn change_tier(o: Linear<{ max_pieces::<T>() }, { T::MaxOperators::get() }>) {
 		setup::<T>();
-		// Worst case: another `k`, so every confirmed piece is released and all placed anew.
+		// Worst case: from one confirmed replica (re-priced in place) to `MaxPiecesPerFile`
+		// replicas, all but one placed anew among `o` operators.
 		let n = max_pieces::<T>();
-		let k2 = if n >= 2 { 2 } else { 1 };
-		set_tier::<T>(PinTier::Standard, tier_config(1, n, 1));
+		set_tier::<T>(PinTier::Standard, tier_config(1, 1, 1));
 		set_tier::<T>(
 			PinTier::Critical,
-			TierConfig { price_multiplier_percent: 200, ..tier_config(k2, n, 2) },
+			TierConfig { price_multiplier_percent: 200, ..tier_config(1, n, 2) },
 		);
 		operators::<T>(o);
 		let owner = funded::<T>("owner", 0);
@@ -389,6 +389,21 @@ mod benchmarks {
 
 		let id = FileIds::<T>::get(&c).unwrap_or_default();
 		assert_eq!(Files::<T>::get(id).map(|f| f.reported), Some(p));
+	}
+
+	#[benchmark]
+	fn report_pin_failed(p: Linear<1, { max_pieces::<T>() }>) {
+		setup::<T>();
+		set_tier::<T>(PinTier::Standard, tier_config(1, p, 1));
+		operators::<T>(p);
+		let owner = funded::<T>("owner", 0);
+		let c = pin::<T>(&owner, 0, PinTier::Standard, 10);
+		let worker = worker::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(worker), c.clone(), PinFailure::SizeMismatch { actual: 1 });
+
+		assert!(!FileIds::<T>::contains_key(&c));
 	}
 
 	#[benchmark]

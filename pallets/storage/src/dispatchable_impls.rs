@@ -242,8 +242,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(size > 0 && size <= T::MaxFileSize::get(), Error::<T>::InvalidFileSize);
 		ensure!(eras > 0 && eras <= T::MaxPinEras::get(), Error::<T>::InvalidEras);
 		let config = TierConfigs::<T>::get(tier).ok_or(Error::<T>::TierNotConfigured)?;
-		let piece_size = config.piece_size(size);
-		let piece_reward = Self::piece_reward(&config, size)?;
+		let piece_size = Self::piece_size_of(&config, size)?;
+		let piece_reward = Self::piece_reward(&config, piece_size)?;
 		let cost = Self::price_for(piece_reward.checked_mul(&config.n.into()), eras)?;
 		Self::ensure_can_pay(&who, cost)?;
 		let era = Self::current_era();
@@ -395,7 +395,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(file.is_funded() && file.expires_at > era, Error::<T>::PinExpired);
 		ensure!(file.tier != tier, Error::<T>::SameTier);
 		let config = TierConfigs::<T>::get(tier).ok_or(Error::<T>::TierNotConfigured)?;
-		let new_reward = Self::piece_reward(&config, file.size)?;
+		let new_piece_size = Self::piece_size_of(&config, file.size)?;
+		let new_reward = Self::piece_reward(&config, new_piece_size)?;
 		let remaining = file.expires_at.saturating_sub(era);
 		let need_new = Self::price_for(new_reward.checked_mul(&config.n.into()), remaining)?;
 		let need_old = Self::price_for(file.cost_per_era(), remaining)?;
@@ -406,15 +407,15 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_expiry_room(&old_schedule, &new_schedule)?;
 		Self::ensure_can_pay(&who, charged)?;
 
+		ensure!(config.k == file.k, Error::<T>::LayoutChange);
 		// With the same `k`, pieces `0..min(n_old, n_new)` are the same bytes and stay put.
-		let keep = if config.k == file.k { file.n.min(config.n) } else { 0 };
+		let keep = file.n.min(config.n);
 		let pieces = Pieces::<T>::iter_prefix(file_id).collect::<Vec<_>>();
 		let kept: Vec<T::AccountId> = pieces
 			.iter()
 			.filter(|(index, _)| *index < keep)
 			.map(|(_, piece)| piece.operator.clone())
 			.collect();
-		let new_piece_size = config.piece_size(file.size);
 		let chosen = Self::select_operators(
 			file_id,
 			&(b"tier", era).encode(),
@@ -533,10 +534,7 @@ impl<T: Config> Pallet<T> {
 			let mut piece =
 				Pieces::<T>::get(file_id, report.index).ok_or(Error::<T>::InvalidPieceIndex)?;
 			ensure!(piece.content.is_none(), Error::<T>::PieceAlreadyReported);
-			ensure!(
-				report.size >= file.piece_size && report.size <= T::MaxFileSize::get(),
-				Error::<T>::InvalidPieceSize
-			);
+			ensure!(report.size == file.piece_size, Error::<T>::InvalidPieceSize);
 			let piece_cid = Self::canonical_cid(&report.cid)?;
 			piece.content =
 				Some(PieceContent { cid: piece_cid, size: report.size, root: report.root });
@@ -561,6 +559,24 @@ impl<T: Config> Pallet<T> {
 			indices: BoundedVec::truncate_from(indices),
 		});
 		Files::<T>::insert(file_id, file);
+		Ok(())
+	}
+
+	pub(crate) fn do_report_pin_failed(
+		worker: T::AccountId,
+		cid: CidOf<T>,
+		reason: PinFailure,
+	) -> DispatchResult {
+		ensure!(StorageWorkers::<T>::get().contains(&worker), Error::<T>::NotStorageWorker);
+		let (file_id, mut file) = Self::file_by_cid(&cid)?;
+		ensure!(file.reported == 0 && file.confirmed == 0, Error::<T>::AlreadyPlaced);
+
+		// Nothing was confirmed, so nothing accrued: the whole escrow goes back.
+		Self::settle_file(&mut file, Self::current_era());
+		let refund = Self::refund(&file.owner, file.escrow);
+		file.escrow = Zero::zero();
+		Self::deposit_event(Event::<T>::PinFailed { cid: file.cid.clone(), worker, reason });
+		Self::remove_pin(file_id, file, RemovalReason::PlacementFailed, refund, false);
 		Ok(())
 	}
 

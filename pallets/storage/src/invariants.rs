@@ -65,10 +65,15 @@ impl<T: Config> Pallet<T> {
 				file.k >= 1 && file.k <= file.n && file.n <= T::MaxPiecesPerFile::get(),
 				"1 <= k <= n <= MaxPiecesPerFile"
 			);
-			ensure!(
-				file.piece_size == file.size.div_ceil(u64::from(file.k)),
-				"piece size == ceil(size / k)"
-			);
+			let planned = u16::try_from(file.k)
+				.ok()
+				.zip(u16::try_from(file.n).ok())
+				.and_then(|(k, n)| {
+					cairn_storage_primitives::Layout::with_shard_size(k, n, T::ShardSize::get())
+						.ok()
+				})
+				.and_then(|layout| layout.piece_size(file.size).ok());
+			ensure!(planned == Some(file.piece_size), "piece size follows the shared layout");
 
 			let pieces = Pieces::<T>::iter_prefix(file_id).collect::<Vec<_>>();
 			ensure!(pieces.len() as u32 == file.n, "a file has exactly n pieces");

@@ -91,6 +91,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type ConfirmWindow: Get<BlockNumberFor<Self>>;
 
+		/// Shard size of the piece layout, in bytes: a multiple of the 2 KiB Merkle leaf, at most
+		/// 64 MiB. Files are coded in segments of `k` shards, so the offchain coder holds about
+		/// `n x ShardSize` bytes at a time. Pieces are sized by this layout and paid by that size.
+		#[pallet::constant]
+		type ShardSize: Get<u32>;
+
 		/// Largest file that can be pinned, in bytes.
 		#[pallet::constant]
 		type MaxFileSize: Get<u64>;
@@ -343,6 +349,8 @@ pub mod pallet {
 		PinExpired { cid: CidOf<T>, refund: BalanceOf<T>, removal_at: EraIndex },
 		/// A pin was removed; `refund` went back to its owner.
 		PinRemoved { cid: CidOf<T>, reason: RemovalReason, refund: BalanceOf<T> },
+		/// A storage worker could not place a pin; it is removed and its payment refunded.
+		PinFailed { cid: CidOf<T>, worker: T::AccountId, reason: PinFailure },
 		/// A refund could not be paid (the owner's account cannot receive it, e.g. a dust amount
 		/// to a reaped account); the amount stays in the pot, outside the escrow.
 		RefundFailed { who: T::AccountId, amount: BalanceOf<T> },
@@ -359,8 +367,8 @@ pub mod pallet {
 		InvalidEras,
 		/// The tier has no configuration. Ask the admin to `set_tier_config` it.
 		TierNotConfigured,
-		/// The tier configuration breaks `1 <= k <= m <= n <= MaxPiecesPerFile` (with `m < n`
-		/// unless `k == n`), or has a zero audit period or price multiplier.
+		/// The tier configuration breaks `1 <= k <= m < n <= MaxPiecesPerFile` (or, without
+		/// redundancy, `k == m == n`), or has a zero audit period or price multiplier.
 		InvalidTierConfig,
 		/// Fewer eligible operators (active or vetting, not leaving, with free capacity for one
 		/// piece, respecting the one-vetting-piece rule) than pieces to place. Nothing was
@@ -427,7 +435,7 @@ pub mod pallet {
 		EmptyReport,
 		/// A piece was already reported.
 		PieceAlreadyReported,
-		/// A piece size is zero or above `MaxFileSize`.
+		/// A reported piece size is not the size the piece layout gives this file.
 		InvalidPieceSize,
 		/// The caller is not the operator assigned to this piece.
 		NotAssignedOperator,
@@ -435,6 +443,13 @@ pub mod pallet {
 		PieceNotReported,
 		/// The piece is already confirmed.
 		PieceAlreadyConfirmed,
+		/// Pieces of the pin were already reported, so the worker did read its content; a pin
+		/// can only be failed before any placement report.
+		AlreadyPlaced,
+		/// `change_tier` to a tier with another `k` would re-encode the file and leave it
+		/// without pieces until the new ones are placed. Pick a tier with the same `k`, or let
+		/// the pin expire and pin the file again.
+		LayoutChange,
 	}
 
 	#[pallet::hooks]
@@ -570,9 +585,8 @@ pub mod pallet {
 		}
 
 		/// Move the pin `cid` to `tier` (owner only). The remaining eras are re-priced (the
-		/// difference charged or refunded). With the same `k`, pieces below the new `n` stay
-		/// where they are and only the difference is placed or released; with another `k` every
-		/// piece is placed anew.
+		/// difference charged or refunded). Pieces below the new `n` stay where they are and only
+		/// the difference is placed or released, so the new tier must have the same `k`.
 		#[pallet::call_index(10)]
 		#[pallet::weight(T::WeightInfo::change_tier(T::MaxOperators::get()))]
 		pub fn change_tier(origin: OriginFor<T>, cid: CidOf<T>, tier: PinTier) -> DispatchResult {
@@ -599,6 +613,20 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_report_placement(who, cid, pieces)
+		}
+
+		/// Report that the pin `cid` cannot be placed (storage workers only): its content is not
+		/// available, or its size is not the declared one. The pin is removed and its whole
+		/// payment refunded to the owner. Only before any piece of it was reported.
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::report_pin_failed(T::MaxPiecesPerFile::get()))]
+		pub fn report_pin_failed(
+			origin: OriginFor<T>,
+			cid: CidOf<T>,
+			reason: PinFailure,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_report_pin_failed(who, cid, reason)
 		}
 
 		/// Confirm that the caller stores piece `index` of `cid`. From the current era on, the
@@ -680,7 +708,8 @@ pub mod pallet {
 		/// the tier is not configured or the price overflows.
 		pub fn pin_price(size_bytes: u64, tier: PinTier, eras: EraIndex) -> Option<BalanceOf<T>> {
 			let config = TierConfigs::<T>::get(tier)?;
-			let reward = Self::piece_reward(&config, size_bytes).ok()?;
+			let piece_size = Self::piece_size_of(&config, size_bytes).ok()?;
+			let reward = Self::piece_reward(&config, piece_size).ok()?;
 			reward.checked_mul(&BalanceOf::<T>::from(config.n))?.checked_mul(&eras.into())
 		}
 	}

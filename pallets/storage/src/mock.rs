@@ -31,7 +31,7 @@ pub const ED: Balance = 10;
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
 impl pallet_balances::Config for Test {
 	type Balance = Balance;
-	type ExistentialDeposit = ConstU128<ED>;
+	type ExistentialDeposit = ExistentialDeposit;
 	type AccountStore = System;
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
@@ -44,6 +44,8 @@ parameter_types! {
 	pub static MaxOperators: u32 = 16;
 	pub static MaxExpiriesPerEra: u32 = 20;
 	pub static PricePerBytePerEra: Balance = 1;
+	/// `ED` unless a test raises it.
+	pub static ExistentialDeposit: Balance = ED;
 }
 
 /// Deterministic randomness: a hash of the subject, the block number and `RandomSeed`.
@@ -60,6 +62,8 @@ pub const CONFIRM_WINDOW: u64 = 5;
 pub const MIN_BOND: Balance = 100;
 pub const UNBONDING: u64 = 20;
 pub const MAX_FILE_SIZE: u64 = 1 << 30;
+/// Two 2 KiB leaves per shard: small files still span several segments in tests.
+pub const SHARD_SIZE: u32 = 4096;
 pub const MAX_PIN_ERAS: EraIndex = 100;
 
 impl Config for Test {
@@ -74,6 +78,7 @@ impl Config for Test {
 	type UnbondingPeriod = ConstU64<UNBONDING>;
 	type VettingAudits = VettingAudits;
 	type ConfirmWindow = ConstU64<CONFIRM_WINDOW>;
+	type ShardSize = ConstU32<SHARD_SIZE>;
 	type MaxFileSize = ConstU64<MAX_FILE_SIZE>;
 	type MaxPinEras = ConstU32<MAX_PIN_ERAS>;
 	type MaxOperators = MaxOperators;
@@ -233,6 +238,11 @@ pub fn peer_of(who: AccountId) -> PeerAddrOf<Test> {
 }
 
 pub const CAPACITY: u64 = 1 << 20;
+/// The file size most tests pin: whole 2 KiB leaves for `k = 1` and `k = 2`, so a piece is
+/// exactly `SIZE / k` bytes.
+pub const SIZE: u64 = 4096;
+/// `SIZE` as a balance: with a price of 1 per byte, one replica's reward per era.
+pub const SIZE_B: Balance = SIZE as Balance;
 
 /// Registers operator `who` with the minimum bond, `CAPACITY` bytes, its own region.
 pub fn register(who: AccountId) {

@@ -198,6 +198,15 @@ impl<T: Config> Pallet<T> {
 		assert!(T::MaxPeerAddrLen::get() >= 1, "MaxPeerAddrLen must be positive");
 		assert!(T::MaxStorageWorkers::get() >= 1, "MaxStorageWorkers must be positive");
 		assert!(T::MaxFileSize::get() >= 1, "MaxFileSize must be positive");
+		let layout = cairn_storage_primitives::Layout::with_shard_size(1, 1, T::ShardSize::get());
+		assert!(
+			layout.is_ok(),
+			"ShardSize must be a positive multiple of the 2 KiB leaf, at most 64 MiB"
+		);
+		assert!(
+			layout.and_then(|l| l.plan(T::MaxFileSize::get())).is_ok(),
+			"a MaxFileSize file must have a piece layout (at most u32::MAX leaves per piece)"
+		);
 		assert!(T::MaxPinEras::get() >= 1, "MaxPinEras must be positive");
 		assert!(!T::ConfirmWindow::get().is_zero(), "ConfirmWindow must be positive");
 		assert!(!T::MinOperatorBond::get().is_zero(), "MinOperatorBond must be positive");

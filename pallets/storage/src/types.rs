@@ -65,9 +65,11 @@ impl PinTier {
 
 /// Redundancy, audit and price parameters of a tier.
 ///
-/// A file of `size` bytes is cut into `k` data pieces of `ceil(size / k)` bytes and extended to `n`
-/// pieces by erasure coding; any `k` of them rebuild the file. `k = 1` is plain replication with
-/// `n` replicas.
+/// A file is cut into segments of `k` shards of `ShardSize` bytes (the last segment's shards
+/// shrink to whole 2 KiB leaves) and each segment is extended to `n` shards by erasure coding;
+/// piece `i` is shard `i` of every segment, and any `k` pieces rebuild the file (the layout of
+/// `cairn-storage-primitives`, shared with the offchain coder). `k = 1` is plain replication with
+/// `n` replicas; `k = n` has no redundancy at all.
 #[derive(
 	Encode,
 	Decode,
@@ -88,8 +90,8 @@ pub struct TierConfig {
 	pub k: u32,
 	/// Total pieces stored, each on a distinct operator. At most `MaxPiecesPerFile`.
 	pub n: u32,
-	/// Repair threshold: a file with fewer than `m` healthy pieces is repaired. `k <= m <= n`, and
-	/// `m < n` unless the tier has no redundancy (`k == n`).
+	/// Repair threshold: a file with fewer than `m` healthy pieces is repaired. `k <= m < n`,
+	/// except in a tier without redundancy (`k == m == n`), which cannot be repaired.
 	pub m: u32,
 	/// Blocks between two audits of the same piece (used by the audits).
 	pub audit_period: u32,
@@ -111,9 +113,17 @@ impl TierConfig {
 			&& self.price_multiplier_percent > 0
 	}
 
-	/// Size of each piece of a file of `size` bytes: `ceil(size / k)`.
-	pub fn piece_size(&self, size: u64) -> u64 {
-		size.div_ceil(u64::from(self.k.max(1)))
+	/// The piece layout of this tier with shards of `shard_size` bytes, if valid.
+	pub fn layout(&self, shard_size: u32) -> Option<cairn_storage_primitives::Layout> {
+		let k = u16::try_from(self.k).ok()?;
+		let n = u16::try_from(self.n).ok()?;
+		cairn_storage_primitives::Layout::with_shard_size(k, n, shard_size).ok()
+	}
+
+	/// Size of each piece of a file of `size` bytes (a whole number of 2 KiB leaves, at least
+	/// `ceil(size / k)`), or `None` for an empty or too large file.
+	pub fn piece_size(&self, size: u64, shard_size: u32) -> Option<u64> {
+		self.layout(shard_size)?.piece_size(size).ok()
 	}
 }
 
@@ -327,6 +337,22 @@ pub enum RemovalReason {
 	Unpinned,
 	/// It expired and its grace period ended.
 	Expired,
+	/// The storage worker could not place it (see [`PinFailure`]); the payment was refunded.
+	PlacementFailed,
+}
+
+/// Why a storage worker could not place a pin.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+)]
+pub enum PinFailure {
+	/// No IPFS peer the worker can reach provides the CID's content.
+	ContentUnavailable,
+	/// The content's size is not the size declared in `request_pin`.
+	SizeMismatch {
+		/// The size the worker found.
+		actual: u64,
+	},
 }
 
 /// A file's state and pieces, as returned by the `file` view function.

@@ -42,6 +42,7 @@ pub trait WeightInfo {
 	fn change_tier(o: u32) -> Weight;
 	fn unpin() -> Weight;
 	fn report_placement(p: u32) -> Weight;
+	fn report_pin_failed(p: u32) -> Weight;
 	fn confirm_piece() -> Weight;
 	/// `on_initialize` with nothing to do.
 	fn on_initialize_idle() -> Weight;
@@ -96,6 +97,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn report_placement(p: u32) -> Weight {
 		<() as WeightInfo>::report_placement(p)
+	}
+	fn report_pin_failed(p: u32) -> Weight {
+		<() as WeightInfo>::report_pin_failed(p)
 	}
 	fn confirm_piece() -> Weight {
 		<() as WeightInfo>::confirm_piece()
@@ -172,6 +176,9 @@ impl WeightInfo for () {
 	}
 	fn report_placement(p: u32) -> Weight {
 		op(4, 3).saturating_add(per(p, 1, 3))
+	}
+	fn report_pin_failed(p: u32) -> Weight {
+		op(10, 10).saturating_add(per(p, 2, 3))
 	}
 	fn confirm_piece() -> Weight {
 		op(4, 3)

@@ -146,6 +146,8 @@ parameter_types! {
 	/// An assigned operator has this long to fetch and confirm its piece before it is re-assigned.
 	pub const ConfirmWindow: BlockNumber = 5 * MINUTES;
 	/// 4 GiB.
+	/// 1 MiB shards: a k = 10, n = 16 segment is 16 MiB in the coder's memory.
+	pub const ShardSize: u32 = 1 << 20;
 	pub const MaxFileSize: u64 = 4 << 30;
 }
 
@@ -163,6 +165,7 @@ impl pallet_storage::Config for Runtime {
 	type UnbondingPeriod = UnbondingPeriod;
 	type VettingAudits = ConstU32<5>;
 	type ConfirmWindow = ConfirmWindow;
+	type ShardSize = ShardSize;
 	type MaxFileSize = MaxFileSize;
 	type MaxPinEras = ConstU32<10_000>;
 	type MaxOperators = ConstU32<256>;

@@ -12,9 +12,10 @@ const LEAF: u64 = LEAF_SIZE as u64;
 /// Why a layout or a file plan could not be made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LayoutError {
-	/// `k` is zero, `n` is not greater than `k`, or `n` exceeds [`MAX_SHARDS`].
+	/// `k` is zero, `n` is smaller than `k`, or `n` exceeds [`MAX_SHARDS`].
 	///
-	/// Reed-Solomon over GF(2^8) needs `1 <= k < n <= 256`.
+	/// Reed-Solomon over GF(2^8) has at most 256 shards; `k == n` is a layout without parity
+	/// (the file is only cut into `k` pieces: `k = n = 1` is a single plain copy).
 	InvalidShardCounts {
 		/// Data shards asked for.
 		k: u16,
@@ -48,7 +49,7 @@ impl fmt::Display for LayoutError {
 	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 		match self {
 			Self::InvalidShardCounts { k, n } => {
-				write!(f, "invalid shard counts k={k}, n={n}: need 1 <= k < n <= {MAX_SHARDS}")
+				write!(f, "invalid shard counts k={k}, n={n}: need 1 <= k <= n <= {MAX_SHARDS}")
 			}
 			Self::InvalidSegmentSize { segment_size } => write!(
 				f,
@@ -70,7 +71,7 @@ impl core::error::Error for LayoutError {}
 /// The coding shape of a tier: `k` data shards, `n` shards in all, and the shard size.
 ///
 /// Made only through [`Layout::new`] or [`Layout::with_shard_size`], so a `Layout` value always
-/// satisfies `1 <= k < n <= 256` and `shard_size` is a non-zero multiple of [`LEAF_SIZE`] no
+/// satisfies `1 <= k <= n <= 256` and `shard_size` is a non-zero multiple of [`LEAF_SIZE`] no
 /// larger than [`MAX_SHARD_SIZE`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Layout {
@@ -121,7 +122,7 @@ impl Layout {
 
 	/// Number of parity shards per segment (`n - k`).
 	pub fn parity_shards(&self) -> u16 {
-		// `k < n` holds by construction.
+		// `k <= n` holds by construction; zero for a layout without parity.
 		self.n.saturating_sub(self.k)
 	}
 
@@ -194,7 +195,7 @@ impl Layout {
 }
 
 fn check_counts(k: u16, n: u16) -> Result<(), LayoutError> {
-	if k == 0 || n <= k || n > MAX_SHARDS {
+	if k == 0 || n < k || n > MAX_SHARDS {
 		return Err(LayoutError::InvalidShardCounts { k, n });
 	}
 	Ok(())

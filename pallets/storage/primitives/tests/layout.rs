@@ -11,13 +11,16 @@ const MIB: u64 = 1024 * 1024;
 
 #[test]
 fn refuses_bad_shard_counts() {
-	for (k, n) in [(0, 3), (3, 3), (4, 3), (10, 257), (0, 0)] {
+	for (k, n) in [(0, 3), (4, 3), (10, 257), (0, 0), (257, 257)] {
 		assert_eq!(
 			Layout::with_shard_size(k, n, LEAF_SIZE as u32),
 			Err(LayoutError::InvalidShardCounts { k, n })
 		);
 	}
 	assert!(Layout::with_shard_size(1, 2, LEAF_SIZE as u32).is_ok());
+	// No parity: a tier of one plain copy, or a file only cut in pieces.
+	assert!(Layout::with_shard_size(1, 1, LEAF_SIZE as u32).is_ok());
+	assert!(Layout::with_shard_size(3, 3, LEAF_SIZE as u32).is_ok());
 	assert!(Layout::with_shard_size(255, 256, LEAF_SIZE as u32).is_ok());
 }
 

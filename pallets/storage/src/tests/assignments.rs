@@ -16,20 +16,20 @@ fn full_lifecycle_requested_placed_stored() {
 	ExtBuilder::default().build_and_execute(|| {
 		register_operators(3);
 		let c = cid(1);
-		pin(&c, 1_000, PinTier::Standard, 2);
+		pin(&c, SIZE, PinTier::Standard, 2);
 		let id = file_id_of(&c);
 
 		// A partial report keeps the file Requested.
 		assert_ok!(CairnStorage::report_placement(
 			RuntimeOrigin::signed(WORKER),
 			c.clone(),
-			reports(vec![report(0, 1_000)])
+			reports(vec![report(0, SIZE)])
 		));
 		assert_eq!(file_of(&c).state, FileState::Requested);
 		assert_eq!(file_of(&c).reported, 1);
 		assert!(AwaitingPlacement::<Test>::contains_key(id));
 		let content = piece_of(&c, 0).content.expect("reported");
-		assert_eq!(content.size, 1_000);
+		assert_eq!(content.size, SIZE);
 		assert_eq!(content.root, H256::repeat_byte(7));
 		assert_eq!(content.cid, piece_cid(1, 0));
 		assert_eq!(piece_of(&c, 0).confirm_deadline, Some(1 + CONFIRM_WINDOW));
@@ -37,7 +37,7 @@ fn full_lifecycle_requested_placed_stored() {
 		assert_ok!(CairnStorage::report_placement(
 			RuntimeOrigin::signed(WORKER),
 			c.clone(),
-			reports(vec![report(2, 1_000), report(1, 1_000)])
+			reports(vec![report(2, SIZE), report(1, SIZE)])
 		));
 		assert_eq!(file_of(&c).state, FileState::Placed);
 		assert!(!AwaitingPlacement::<Test>::contains_key(id));
@@ -86,30 +86,32 @@ fn report_placement_rejects_bad_reports_and_changes_nothing() {
 	ExtBuilder::default().build_and_execute(|| {
 		register_operators(3);
 		let c = cid(1);
-		pin(&c, 1_000, PinTier::Standard, 1);
+		pin(&c, SIZE, PinTier::Standard, 1);
 		let rep = |who, items| {
 			CairnStorage::report_placement(RuntimeOrigin::signed(who), c.clone(), reports(items))
 		};
-		assert_noop!(rep(USER, vec![report(0, 1_000)]), Error::<Test>::NotStorageWorker);
+		assert_noop!(rep(USER, vec![report(0, SIZE)]), Error::<Test>::NotStorageWorker);
 		assert_noop!(rep(WORKER, vec![]), Error::<Test>::EmptyReport);
-		assert_noop!(rep(WORKER, vec![report(3, 1_000)]), Error::<Test>::InvalidPieceIndex);
+		assert_noop!(rep(WORKER, vec![report(3, SIZE)]), Error::<Test>::InvalidPieceIndex);
 		assert_noop!(
-			rep(WORKER, vec![report(0, 1_000), report(0, 1_000)]),
+			rep(WORKER, vec![report(0, SIZE), report(0, SIZE)]),
 			Error::<Test>::DuplicatePieceIndex
 		);
 		assert_noop!(rep(WORKER, vec![report(0, 999)]), Error::<Test>::InvalidPieceSize);
+		// Exactly the layout's piece size: not one byte more.
+		assert_noop!(rep(WORKER, vec![report(0, SIZE + 1)]), Error::<Test>::InvalidPieceSize);
 		assert_noop!(
 			rep(WORKER, vec![report(0, MAX_FILE_SIZE + 1)]),
 			Error::<Test>::InvalidPieceSize
 		);
-		let mut bad_cid = report(1, 1_000);
+		let mut bad_cid = report(1, SIZE);
 		bad_cid.cid = bounded(b"nope");
-		assert_noop!(rep(WORKER, vec![report(0, 1_000), bad_cid]), Error::<Test>::InvalidCid);
+		assert_noop!(rep(WORKER, vec![report(0, SIZE), bad_cid]), Error::<Test>::InvalidCid);
 		assert_noop!(
 			CairnStorage::report_placement(
 				RuntimeOrigin::signed(WORKER),
 				cid(2),
-				reports(vec![report(0, 1_000)])
+				reports(vec![report(0, SIZE)])
 			),
 			Error::<Test>::PinNotFound
 		);
@@ -117,22 +119,22 @@ fn report_placement_rejects_bad_reports_and_changes_nothing() {
 			CairnStorage::report_placement(
 				RuntimeOrigin::root(),
 				c.clone(),
-				reports(vec![report(0, 1_000)])
+				reports(vec![report(0, SIZE)])
 			),
 			BadOrigin
 		);
-		assert_ok!(rep(WORKER, vec![report(0, 1_000)]));
+		assert_ok!(rep(WORKER, vec![report(0, SIZE)]));
 		assert_noop!(
-			rep(WORKER, vec![report(1, 1_000), report(0, 1_000)]),
+			rep(WORKER, vec![report(1, SIZE), report(0, SIZE)]),
 			Error::<Test>::PieceAlreadyReported
 		);
 		// A removed worker can no longer report.
 		assert_ok!(CairnStorage::remove_storage_worker(RuntimeOrigin::root(), WORKER));
-		assert_noop!(rep(WORKER, vec![report(1, 1_000)]), Error::<Test>::NotStorageWorker);
+		assert_noop!(rep(WORKER, vec![report(1, SIZE)]), Error::<Test>::NotStorageWorker);
 		assert_ok!(CairnStorage::add_storage_worker(RuntimeOrigin::root(), WORKER));
 		// An expired pin is not placed.
 		run_to_era(1);
-		assert_noop!(rep(WORKER, vec![report(1, 1_000)]), Error::<Test>::PinExpired);
+		assert_noop!(rep(WORKER, vec![report(1, SIZE)]), Error::<Test>::PinExpired);
 	});
 }
 
@@ -141,7 +143,7 @@ fn confirm_piece_rejects_everyone_but_the_assigned_operator() {
 	ExtBuilder::default().build_and_execute(|| {
 		register_operators(4);
 		let c = cid(1);
-		pin(&c, 1_000, PinTier::Standard, 1);
+		pin(&c, SIZE, PinTier::Standard, 1);
 		let ops = operators_of(&c);
 		let outsider = (1..=4).find(|w| !ops.contains(w)).expect("one operator has no piece");
 		let confirm =
@@ -166,7 +168,7 @@ fn unconfirmed_pieces_move_to_another_operator_after_the_window() {
 	ExtBuilder::default().build_and_execute(|| {
 		register_operators(5);
 		let c = cid(1);
-		pin(&c, 1_000, PinTier::Standard, 3);
+		pin(&c, SIZE, PinTier::Standard, 3);
 		report_all(&c, 1);
 		let ops = operators_of(&c);
 		// Pieces 1 and 2 are confirmed, piece 0 is not.
@@ -186,7 +188,7 @@ fn unconfirmed_pieces_move_to_another_operator_after_the_window() {
 		assert!(!ops.contains(&replacement), "a file's operators stay distinct");
 		assert_eq!(operator(slow).used, 0);
 		assert_eq!(operator(slow).piece_count, 0);
-		assert_eq!(operator(replacement).used, 1_000);
+		assert_eq!(operator(replacement).used, SIZE);
 		assert!(OperatorPieces::<Test>::contains_key(replacement, (file_id_of(&c), 0)));
 		System::assert_has_event(
 			Event::<Test>::PieceReassigned {
@@ -219,7 +221,7 @@ fn without_a_replacement_the_operator_gets_another_window() {
 	ExtBuilder::default().build_and_execute(|| {
 		register_operators(3);
 		let c = cid(1);
-		pin(&c, 1_000, PinTier::Standard, 3);
+		pin(&c, SIZE, PinTier::Standard, 3);
 		report_all(&c, 1);
 		let slow = operators_of(&c)[0];
 		run_to_block(1 + CONFIRM_WINDOW);
@@ -258,7 +260,7 @@ fn views_answer_the_offchain_queries() {
 	ExtBuilder::default().build_and_execute(|| {
 		register_operators(4);
 		let c = cid(1);
-		pin(&c, 1_000, PinTier::Standard, 2);
+		pin(&c, SIZE, PinTier::Standard, 2);
 		pin(&cid(2), 10, PinTier::Temporary, 2);
 
 		let info = CairnStorage::file(c.clone()).expect("pinned");
@@ -291,5 +293,55 @@ fn views_answer_the_offchain_queries() {
 		let repair = CairnStorage::files_awaiting_repair(0, 10);
 		assert_eq!(repair.len(), pieces.len());
 		assert!(repair.iter().all(|p| p.operator == who));
+	});
+}
+
+#[test]
+fn a_pin_the_worker_cannot_place_is_removed_and_fully_refunded() {
+	ExtBuilder::default().build_and_execute(|| {
+		register_operators(3);
+		let c = cid(1);
+		let start = free_balance(USER);
+		pin(&c, SIZE, PinTier::Standard, 4);
+		let ops = operators_of(&c);
+		let reason = PinFailure::SizeMismatch { actual: SIZE + 1 };
+		assert_ok!(CairnStorage::report_pin_failed(RuntimeOrigin::signed(WORKER), c.clone(), reason));
+		assert_eq!(free_balance(USER), start, "the whole payment came back");
+		assert_eq!(escrow(), 0);
+		assert!(FileIds::<Test>::get(&c).is_none());
+		assert!(ops.iter().all(|w| operator(*w).used == 0 && operator(*w).piece_count == 0));
+		assert!(emitted(Event::<Test>::PinFailed { cid: c.clone(), worker: WORKER, reason }));
+		assert!(emitted(Event::<Test>::PinRemoved {
+			cid: c.clone(),
+			reason: RemovalReason::PlacementFailed,
+			refund: 3 * 4 * SIZE_B,
+		}));
+		// The CID can be pinned again (with the right size).
+		pin(&c, SIZE + 1, PinTier::Standard, 1);
+	});
+}
+
+#[test]
+fn report_pin_failed_rejects_bad_callers_and_placed_pins() {
+	ExtBuilder::default().build_and_execute(|| {
+		register_operators(3);
+		let c = cid(1);
+		pin(&c, SIZE, PinTier::Standard, 2);
+		let fail = |origin, c: CidOf<Test>| {
+			CairnStorage::report_pin_failed(origin, c, PinFailure::ContentUnavailable)
+		};
+		assert_noop!(fail(RuntimeOrigin::signed(USER), c.clone()), Error::<Test>::NotStorageWorker);
+		assert_noop!(fail(RuntimeOrigin::none(), c.clone()), BadOrigin);
+		assert_noop!(fail(RuntimeOrigin::signed(WORKER), cid(9)), Error::<Test>::PinNotFound);
+		assert_noop!(
+			fail(RuntimeOrigin::signed(WORKER), BoundedVec::truncate_from(b"nope".to_vec())),
+			Error::<Test>::InvalidCid
+		);
+		assert_ok!(CairnStorage::report_placement(
+			RuntimeOrigin::signed(WORKER),
+			c.clone(),
+			reports(vec![report(0, SIZE)])
+		));
+		assert_noop!(fail(RuntimeOrigin::signed(WORKER), c.clone()), Error::<Test>::AlreadyPlaced);
 	});
 }

@@ -9,7 +9,7 @@ fn a_pin_without_grace_is_removed_when_its_eras_end() {
 		register_operators(2);
 		let c = cid(1);
 		// Temporary: one replica, no grace. 2 eras: paid for eras 0 and 1.
-		store(&c, 1, 1_000, PinTier::Temporary, 2);
+		store(&c, 1, SIZE, PinTier::Temporary, 2);
 		let who = operators_of(&c)[0];
 		run_to_block(2 * ERA_LENGTH - 1);
 		assert!(FileIds::<Test>::get(&c).is_some(), "still paid during era 1");
@@ -18,7 +18,8 @@ fn a_pin_without_grace_is_removed_when_its_eras_end() {
 		assert_eq!(Pieces::<Test>::iter().count(), 0);
 		assert_eq!(operator(who).used, 0);
 		assert_eq!(operator(who).reward_rate, 0);
-		assert_eq!(CairnStorage::claimable_rewards(who), 2 * 500);
+		// Multiplier 50 %: half of `SIZE` per era.
+		assert_eq!(CairnStorage::claimable_rewards(who), 2 * SIZE_B / 2);
 		assert!(emitted(Event::<Test>::FileStateChanged {
 			cid: c.clone(),
 			from: FileState::Stored,
@@ -34,7 +35,8 @@ fn a_pin_without_grace_is_removed_when_its_eras_end() {
 		);
 		// No reward accrues after the end.
 		run_to_era(5);
-		assert_eq!(CairnStorage::claimable_rewards(who), 2 * 500);
+		// Multiplier 50 %: half of `SIZE` per era.
+		assert_eq!(CairnStorage::claimable_rewards(who), 2 * SIZE_B / 2);
 	});
 }
 
@@ -44,13 +46,13 @@ fn expiry_refunds_what_no_operator_earned() {
 		register_operators(3);
 		let c = cid(1);
 		let start = free_balance(USER);
-		pin(&c, 1_000, PinTier::Standard, 2);
+		pin(&c, SIZE, PinTier::Standard, 2);
 		run_to_era(2);
 		// Never placed: all of it comes back when the paid eras end.
 		assert_eq!(free_balance(USER), start);
 		assert!(emitted(Event::<Test>::PinExpired {
 			cid: c.clone(),
-			refund: 6_000,
+			refund: 3 * 2 * SIZE_B,
 			removal_at: 3,
 		}));
 		assert_eq!(file_of(&c).state, FileState::Expired);
@@ -64,7 +66,7 @@ fn the_grace_period_keeps_pieces_unpaid_and_allows_renewal() {
 		register_operators(4);
 		let c = cid(1);
 		// Critical: grace 2 eras. Paid for eras 0 and 1.
-		store(&c, 1, 1_000, PinTier::Critical, 2);
+		store(&c, 1, SIZE, PinTier::Critical, 2);
 		let ops = operators_of(&c);
 		run_to_era(2);
 		let file = file_of(&c);
@@ -74,7 +76,7 @@ fn the_grace_period_keeps_pieces_unpaid_and_allows_renewal() {
 		assert_eq!(operator(ops[0]).piece_count, 1);
 		assert_eq!(operator(ops[0]).reward_rate, 0);
 		run_to_era(3);
-		assert_eq!(CairnStorage::claimable_rewards(ops[0]), 2 * 1_000);
+		assert_eq!(CairnStorage::claimable_rewards(ops[0]), 2 * SIZE_B);
 
 		// Renewed in its grace period: it earns again from the current era.
 		assert_ok!(CairnStorage::renew_pin(RuntimeOrigin::signed(USER), c.clone(), 2));
@@ -86,10 +88,10 @@ fn the_grace_period_keeps_pieces_unpaid_and_allows_renewal() {
 			from: FileState::Expired,
 			to: FileState::Stored,
 		}));
-		assert_eq!(operator(ops[0]).reward_rate, 1_000);
+		assert_eq!(operator(ops[0]).reward_rate, SIZE_B);
 		assert!(!ExpiryQueue::<Test>::contains_key(4, file_id_of(&c)), "old removal cancelled");
 		run_to_era(5);
-		assert_eq!(CairnStorage::claimable_rewards(ops[0]), 4 * 1_000, "eras 0, 1, 3, 4");
+		assert_eq!(CairnStorage::claimable_rewards(ops[0]), 4 * SIZE_B, "eras 0, 1, 3, 4");
 		// Not renewed again: removed when the grace ends.
 		assert_eq!(file_of(&c).state, FileState::Expired);
 		run_to_block(7 * ERA_LENGTH - 1);
@@ -105,7 +107,7 @@ fn an_expired_pin_can_be_unpinned_without_refund() {
 	ExtBuilder::default().build_and_execute(|| {
 		register_operators(3);
 		let c = cid(1);
-		store(&c, 1, 1_000, PinTier::Standard, 1);
+		store(&c, 1, SIZE, PinTier::Standard, 1);
 		run_to_era(1);
 		assert_eq!(file_of(&c).state, FileState::Expired);
 		assert_ok!(CairnStorage::unpin(RuntimeOrigin::signed(USER), c.clone()));

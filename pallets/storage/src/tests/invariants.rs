@@ -11,7 +11,7 @@ fn corrupted(corrupt: impl FnOnce(&CidOf<Test>)) {
 	ExtBuilder::default().build().execute_with(|| {
 		register_operators(3);
 		let c = cid(1);
-		store(&c, 1, 1_000, PinTier::Standard, 4);
+		store(&c, 1, SIZE, PinTier::Standard, 4);
 		run_to_era(1);
 		assert_ok!(CairnStorage::do_try_state());
 		corrupt(&c);

@@ -149,10 +149,10 @@ fn update_operator_rejects_bad_input_and_changes_nothing() {
 		assert_noop!(update(1, None, None, Some(b""), None), Error::<Test>::InvalidRegion);
 		assert_noop!(update(1, None, None, None, Some(b"")), Error::<Test>::InvalidPeerAddress);
 		// Capacity cannot drop below the bytes already assigned.
-		pin(&cid(1), 1_000, PinTier::Standard, 2);
-		assert_eq!(operator(1).used, 1_000);
+		pin(&cid(1), SIZE, PinTier::Standard, 2);
+		assert_eq!(operator(1).used, SIZE);
 		assert_noop!(update(1, None, Some(999), None, None), Error::<Test>::InvalidCapacity);
-		assert_ok!(update(1, None, Some(1_000), None, None));
+		assert_ok!(update(1, None, Some(SIZE), None, None));
 		assert_noop!(
 			CairnStorage::update_operator(RuntimeOrigin::none(), None, None, None, None),
 			BadOrigin
@@ -227,7 +227,7 @@ fn withdraw_bond_after_unbonding_with_no_pieces() {
 fn withdraw_bond_waits_until_no_piece_is_assigned() {
 	ExtBuilder::default().build_and_execute(|| {
 		register_operators(3);
-		store(&cid(1), 1, 1_000, PinTier::Standard, 3);
+		store(&cid(1), 1, SIZE, PinTier::Standard, 3);
 		assert_ok!(CairnStorage::unregister_operator(RuntimeOrigin::signed(1)));
 		run_to_block(1 + UNBONDING);
 		assert_noop!(
@@ -239,7 +239,7 @@ fn withdraw_bond_waits_until_no_piece_is_assigned() {
 		assert!(FileIds::<Test>::get(cid(1)).is_none());
 		assert_eq!(operator(1).piece_count, 0);
 		let pending = CairnStorage::claimable_rewards(1);
-		assert_eq!(pending, 3 * 1_000, "three paid eras of one 1000-byte replica");
+		assert_eq!(pending, 3 * SIZE_B, "three paid eras of one 1000-byte replica");
 		let before = free_balance(1);
 		assert_ok!(CairnStorage::withdraw_bond(RuntimeOrigin::signed(1)));
 		assert_eq!(free_balance(1), before + MIN_BOND + pending);

@@ -4,8 +4,9 @@ use crate::{mock::*, *};
 use frame::testing_prelude::*;
 
 /// Standard tier in the mock: k = 1, n = 3, multiplier 100 %, price 1 per byte per era.
+/// Pieces are whole 2 KiB leaves (for `k = 1`, shards of 4096 are two leaves).
 fn standard_cost(size: u64, eras: u32) -> Balance {
-	3 * Balance::from(size) * Balance::from(eras)
+	3 * Balance::from(size.div_ceil(2048) * 2048) * Balance::from(eras)
 }
 
 #[test]
@@ -15,16 +16,16 @@ fn request_pin_charges_escrow_and_assigns_distinct_operators() {
 		let c = cid(1);
 		let before = free_balance(USER);
 		let total = issuance();
-		pin(&c, 1_000, PinTier::Standard, 4);
+		pin(&c, SIZE, PinTier::Standard, 4);
 
-		let cost = standard_cost(1_000, 4);
+		let cost = standard_cost(SIZE, 4);
 		assert_eq!(free_balance(USER), before - cost);
 		assert_eq!(escrow(), cost);
 		assert_eq!(issuance(), total, "escrow is held, not burned");
 		let file = file_of(&c);
 		assert_eq!(file.owner, USER);
-		assert_eq!((file.k, file.n, file.piece_size), (1, 3, 1_000));
-		assert_eq!(file.piece_reward, 1_000);
+		assert_eq!((file.k, file.n, file.piece_size), (1, 3, SIZE));
+		assert_eq!(file.piece_reward, SIZE_B);
 		assert_eq!(file.escrow, cost);
 		assert_eq!(file.state, FileState::Requested);
 		assert_eq!(file.expires_at, 4);
@@ -35,7 +36,7 @@ fn request_pin_charges_escrow_and_assigns_distinct_operators() {
 		distinct.dedup();
 		assert_eq!(distinct.len(), 3);
 		for who in &ops {
-			assert_eq!(operator(*who).used, 1_000);
+			assert_eq!(operator(*who).used, SIZE);
 			assert_eq!(operator(*who).piece_count, 1);
 		}
 		assert!(AwaitingPlacement::<Test>::contains_key(file_id_of(&c)));
@@ -45,7 +46,7 @@ fn request_pin_charges_escrow_and_assigns_distinct_operators() {
 			cid: c.clone(),
 			file_id: 0,
 			who: USER,
-			size: 1_000,
+			size: SIZE,
 			tier: PinTier::Standard,
 			eras: 4,
 			expires_at: 4,
@@ -68,15 +69,19 @@ fn erasure_coded_price_is_n_over_k_times_the_size() {
 	ExtBuilder::default().build_and_execute(|| {
 		register_operators(4);
 		let before = free_balance(USER);
-		// Critical: k = 2, n = 4, multiplier 200 %. 1001 bytes -> pieces of 501 bytes.
+		// Critical: k = 2, n = 4, multiplier 200 %. 1001 bytes -> 501 bytes per piece, rounded
+		// up to one whole 2 KiB Merkle leaf: pieces are paid for the bytes operators store.
 		pin(&cid(1), 1_001, PinTier::Critical, 3);
 		let file = file_of(&cid(1));
-		assert_eq!(file.piece_size, 501);
-		assert_eq!(file.piece_reward, 501 * 2);
-		let cost = 4 * 501 * 2 * 3;
+		assert_eq!(file.piece_size, 2048);
+		assert_eq!(file.piece_reward, 2048 * 2);
+		let cost = 4 * 2048 * 2 * 3;
 		assert_eq!(free_balance(USER), before - cost);
 		assert_eq!(CairnStorage::pin_price(1_001, PinTier::Critical, 3), Some(cost));
-		assert!(operators_of(&cid(1)).iter().all(|w| operator(*w).used == 501));
+		assert!(operators_of(&cid(1)).iter().all(|w| operator(*w).used == 2048));
+		// Two full segments and a tail: (2 x 4096 + 2048) / 2 ... = 2 shards of 4096 + 1 of 2048.
+		pin(&cid(2), 2 * 8192 + 10, PinTier::Critical, 1);
+		assert_eq!(file_of(&cid(2)).piece_size, 2 * 4096 + 2048);
 	});
 }
 
@@ -125,7 +130,7 @@ fn pinning_an_existing_cid_funds_the_existing_pin() {
 	ExtBuilder::default().build_and_execute(|| {
 		register_operators(5);
 		let c = cid(1);
-		pin(&c, 1_000, PinTier::Standard, 2);
+		pin(&c, SIZE, PinTier::Standard, 2);
 		let pieces_before = Pieces::<Test>::iter().count();
 		let ops = operators_of(&c);
 		let before = free_balance(OTHER_USER);
@@ -133,7 +138,7 @@ fn pinning_an_existing_cid_funds_the_existing_pin() {
 		assert_ok!(CairnStorage::request_pin(
 			RuntimeOrigin::signed(OTHER_USER),
 			c.clone(),
-			1_000,
+			SIZE,
 			PinTier::Standard,
 			3
 		));
@@ -145,15 +150,15 @@ fn pinning_an_existing_cid_funds_the_existing_pin() {
 		assert_eq!(file.expires_at, 5);
 		assert_eq!(file.owner, USER);
 		assert!(file.co_funded);
-		assert_eq!(free_balance(OTHER_USER), before - standard_cost(1_000, 3));
-		assert_eq!(file.escrow, standard_cost(1_000, 5));
+		assert_eq!(free_balance(OTHER_USER), before - standard_cost(SIZE, 3));
+		assert_eq!(file.escrow, standard_cost(SIZE, 5));
 		System::assert_last_event(
 			Event::<Test>::PinRenewed {
 				cid: c.clone(),
 				who: OTHER_USER,
 				eras: 3,
 				expires_at: 5,
-				cost: standard_cost(1_000, 3),
+				cost: standard_cost(SIZE, 3),
 			}
 			.into(),
 		);
@@ -172,7 +177,7 @@ fn pinning_an_existing_cid_funds_the_existing_pin() {
 			CairnStorage::request_pin(
 				RuntimeOrigin::signed(OTHER_USER),
 				c.clone(),
-				1_000,
+				SIZE,
 				PinTier::Critical,
 				1
 			),
@@ -256,20 +261,20 @@ fn unpin_pays_the_current_era_and_refunds_unused_whole_eras() {
 		let c = cid(1);
 		let start = free_balance(USER);
 		let total = issuance();
-		store(&c, 1, 1_000, PinTier::Standard, 5);
+		store(&c, 1, SIZE, PinTier::Standard, 5);
 		run_to_era(2);
 		let ops = operators_of(&c);
 		assert_ok!(CairnStorage::unpin(RuntimeOrigin::signed(USER), c.clone()));
 
 		// Eras 0, 1 and the current era 2 were earned; eras 3 and 4 come back.
-		let refund = standard_cost(1_000, 2);
-		assert_eq!(free_balance(USER), start - standard_cost(1_000, 3));
+		let refund = standard_cost(SIZE, 2);
+		assert_eq!(free_balance(USER), start - standard_cost(SIZE, 3));
 		for who in &ops {
-			assert_eq!(CairnStorage::claimable_rewards(*who), 3 * 1_000);
+			assert_eq!(CairnStorage::claimable_rewards(*who), 3 * SIZE_B);
 			assert_eq!(operator(*who).used, 0);
 			assert_eq!(operator(*who).reward_rate, 0);
 		}
-		assert_eq!(escrow(), 3 * 3 * 1_000, "only the operators' rewards remain");
+		assert_eq!(escrow(), 3 * 3 * SIZE_B, "only the operators' rewards remain");
 		assert_eq!(issuance(), total);
 		assert!(FileIds::<Test>::get(&c).is_none());
 		assert_eq!(Pieces::<Test>::iter().count(), 0);
@@ -285,7 +290,7 @@ fn unpin_pays_the_current_era_and_refunds_unused_whole_eras() {
 				.into(),
 		);
 		// The CID can be pinned again, as a new file.
-		pin(&c, 1_000, PinTier::Standard, 1);
+		pin(&c, SIZE, PinTier::Standard, 1);
 		assert_eq!(file_id_of(&c), 1);
 	});
 }
@@ -296,7 +301,7 @@ fn unpin_refunds_what_no_operator_earned() {
 		register_operators(3);
 		let c = cid(1);
 		let start = free_balance(USER);
-		pin(&c, 1_000, PinTier::Standard, 4);
+		pin(&c, SIZE, PinTier::Standard, 4);
 		run_to_era(1);
 		// Never reported or confirmed: everything comes back.
 		assert_ok!(CairnStorage::unpin(RuntimeOrigin::signed(USER), c.clone()));
@@ -333,8 +338,8 @@ fn change_tier_with_the_same_k_places_only_the_difference() {
 	ExtBuilder::default().build_and_execute(|| {
 		register_operators(5);
 		let c = cid(1);
-		// Temporary: 1 replica at 50 %, 500 per era. 10 eras.
-		store(&c, 1, 1_000, PinTier::Temporary, 10);
+		// Temporary: 1 replica at 50 %, SIZE / 2 per era. 10 eras.
+		store(&c, 1, SIZE, PinTier::Temporary, 10);
 		let first = operators_of(&c)[0];
 		run_to_era(2);
 		let before = free_balance(USER);
@@ -343,11 +348,11 @@ fn change_tier_with_the_same_k_places_only_the_difference() {
 			c.clone(),
 			PinTier::Standard
 		));
-		// Eras 2..10 re-priced from 500 to 3000 per era.
-		let charged = (3_000 - 500) * 8;
+		// Eras 2..10 re-priced from SIZE / 2 to 3 x SIZE per era.
+		let charged = (3 * SIZE_B - SIZE_B / 2) * 8;
 		assert_eq!(free_balance(USER), before - charged);
 		let file = file_of(&c);
-		assert_eq!((file.tier, file.n, file.piece_reward), (PinTier::Standard, 3, 1_000));
+		assert_eq!((file.tier, file.n, file.piece_reward), (PinTier::Standard, 3, SIZE_B));
 		assert_eq!(operators_of(&c)[0], first, "piece 0 stays where it is");
 		assert!(piece_of(&c, 0).confirmed);
 		assert!(!piece_of(&c, 1).confirmed && piece_of(&c, 1).content.is_none());
@@ -365,7 +370,7 @@ fn change_tier_with_the_same_k_places_only_the_difference() {
 			refunded: 0,
 		}));
 		// The kept piece now earns the Standard reward.
-		assert_eq!(operator(first).reward_rate, 1_000);
+		assert_eq!(operator(first).reward_rate, SIZE_B);
 		report_all(&c, 1);
 		confirm_all(&c);
 		assert_eq!(file_of(&c).state, FileState::Stored);
@@ -379,7 +384,7 @@ fn change_tier_with_the_same_k_places_only_the_difference() {
 			c.clone(),
 			PinTier::Temporary
 		));
-		let refunded = (3_000 - 500) * 6;
+		let refunded = (3 * SIZE_B - SIZE_B / 2) * 6;
 		assert_eq!(free_balance(USER), before + refunded);
 		assert_eq!(operators_of(&c), vec![first]);
 		assert_eq!(file_of(&c).state, FileState::Stored);
@@ -392,25 +397,18 @@ fn change_tier_with_the_same_k_places_only_the_difference() {
 }
 
 #[test]
-fn change_tier_with_another_k_places_every_piece_anew() {
+fn change_tier_to_another_k_is_refused() {
 	ExtBuilder::default().build_and_execute(|| {
 		register_operators(6);
 		let c = cid(1);
-		store(&c, 1, 1_000, PinTier::Standard, 4);
-		let before = free_balance(USER);
-		assert_ok!(CairnStorage::change_tier(
-			RuntimeOrigin::signed(USER),
-			c.clone(),
-			PinTier::Critical
-		));
-		// Critical: 4 pieces of 500 bytes at 200 % = 4000 per era, vs 3000: 4 eras left.
-		assert_eq!(free_balance(USER), before - 1_000 * 4);
-		let file = file_of(&c);
-		assert_eq!((file.k, file.n, file.piece_size), (2, 4, 500));
-		assert_eq!((file.reported, file.confirmed), (0, 0));
-		assert_eq!(file.state, FileState::Requested);
-		assert!(AwaitingPlacement::<Test>::contains_key(file_id_of(&c)));
-		assert_eq!(Pieces::<Test>::iter_prefix(file_id_of(&c)).count(), 4);
+		store(&c, 1, SIZE, PinTier::Standard, 4);
+		// Critical codes 2-of-4: every piece would be new bytes, and the file would have no
+		// pieces until they are placed.
+		assert_noop!(
+			CairnStorage::change_tier(RuntimeOrigin::signed(USER), c.clone(), PinTier::Critical),
+			Error::<Test>::LayoutChange
+		);
+		assert_eq!(file_of(&c).state, FileState::Stored);
 	});
 }
 
@@ -425,7 +423,10 @@ fn change_tier_rejects_bad_input_and_charges_nothing() {
 		assert_noop!(change(OTHER_USER, PinTier::Critical), Error::<Test>::NotPinOwner);
 		assert_noop!(change(USER, PinTier::Standard), Error::<Test>::SameTier);
 		assert_noop!(change(USER, PinTier::Temporary), Error::<Test>::TierNotConfigured);
-		// Critical needs four operators.
+		assert_noop!(change(USER, PinTier::Critical), Error::<Test>::LayoutChange);
+		// A four-replica Critical needs four operators.
+		let four = TierConfig { k: 1, n: 4, m: 3, ..test_tiers()[0].1 };
+		assert_ok!(CairnStorage::set_tier_config(RuntimeOrigin::root(), PinTier::Critical, four));
 		assert_noop!(change(USER, PinTier::Critical), Error::<Test>::NotEnoughOperators);
 		assert_noop!(
 			CairnStorage::change_tier(RuntimeOrigin::signed(USER), cid(5), PinTier::Critical),

@@ -44,25 +44,25 @@ fn regions_are_shared_only_when_there_are_too_few() {
 #[test]
 fn operators_without_room_for_a_piece_are_skipped() {
 	ExtBuilder::default().build_and_execute(|| {
-		register_in(1, "a", 500);
-		register_in(2, "b", 5_000);
-		register_in(3, "c", 5_000);
-		register_in(4, "d", 5_000);
+		register_in(1, "a", SIZE / 2);
+		register_in(2, "b", 5 * SIZE);
+		register_in(3, "c", 5 * SIZE);
+		register_in(4, "d", 5 * SIZE);
 		for seed in 0..10 {
 			RandomSeed::set(seed);
-			pin(&cid(seed as u32), 1_000, PinTier::Temporary, 1);
+			pin(&cid(seed as u32), SIZE, PinTier::Temporary, 1);
 			assert_ne!(operators_of(&cid(seed as u32)), vec![1]);
 		}
 		// Full operators are skipped too: 2, 3 and 4 have room for 15 pieces in all.
 		for seed in 10..15u32 {
-			pin(&cid(seed), 1_000, PinTier::Temporary, 1);
+			pin(&cid(seed), SIZE, PinTier::Temporary, 1);
 		}
-		assert!((2..=4).all(|w| operator(w).used == 5_000));
+		assert!((2..=4).all(|w| operator(w).used == 5 * SIZE));
 		assert_noop!(
 			CairnStorage::request_pin(
 				RuntimeOrigin::signed(USER),
 				cid(99),
-				1_000,
+				SIZE,
 				PinTier::Temporary,
 				1
 			),

@@ -70,20 +70,20 @@ fn existing_pins_keep_their_tier_parameters() {
 	ExtBuilder::default().build_and_execute(|| {
 		register_operators(4);
 		let c = cid(1);
-		store(&c, 1, 1_000, PinTier::Standard, 3);
+		store(&c, 1, SIZE, PinTier::Standard, 3);
 		assert_ok!(CairnStorage::set_tier_config(
 			RuntimeOrigin::root(),
 			PinTier::Standard,
 			TierConfig { price_multiplier_percent: 300, ..config(1, 2, 1) }
 		));
 		let file = file_of(&c);
-		assert_eq!((file.n, file.piece_reward), (3, 1_000));
+		assert_eq!((file.n, file.piece_reward), (3, SIZE_B));
 		run_to_era(2);
-		assert_eq!(CairnStorage::claimable_rewards(operators_of(&c)[0]), 2 * 1_000);
+		assert_eq!(CairnStorage::claimable_rewards(operators_of(&c)[0]), 2 * SIZE_B);
 		// A new pin uses the new parameters.
-		pin(&cid(2), 1_000, PinTier::Standard, 1);
+		pin(&cid(2), SIZE, PinTier::Standard, 1);
 		assert_eq!(file_of(&cid(2)).n, 2);
-		assert_eq!(file_of(&cid(2)).piece_reward, 3_000);
+		assert_eq!(file_of(&cid(2)).piece_reward, 3 * SIZE_B);
 	});
 }
 

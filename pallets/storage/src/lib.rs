@@ -10,7 +10,8 @@ mod accounting;
 mod benchmarking;
 pub mod cid;
 mod dispatchable_impls;
-#[cfg(any(feature = "try-runtime", test))]
+// Also in `std` builds, so the runtime's integration tests check the invariants too.
+#[cfg(any(feature = "try-runtime", feature = "std", test))]
 mod invariants;
 #[cfg(test)]
 mod mock;

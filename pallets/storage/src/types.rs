@@ -343,7 +343,16 @@ pub enum RemovalReason {
 
 /// Why a storage worker could not place a pin.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub enum PinFailure {
 	/// No IPFS peer the worker can reach provides the CID's content.

@@ -305,7 +305,11 @@ fn a_pin_the_worker_cannot_place_is_removed_and_fully_refunded() {
 		pin(&c, SIZE, PinTier::Standard, 4);
 		let ops = operators_of(&c);
 		let reason = PinFailure::SizeMismatch { actual: SIZE + 1 };
-		assert_ok!(CairnStorage::report_pin_failed(RuntimeOrigin::signed(WORKER), c.clone(), reason));
+		assert_ok!(CairnStorage::report_pin_failed(
+			RuntimeOrigin::signed(WORKER),
+			c.clone(),
+			reason
+		));
 		assert_eq!(free_balance(USER), start, "the whole payment came back");
 		assert_eq!(escrow(), 0);
 		assert!(FileIds::<Test>::get(&c).is_none());

@@ -24,9 +24,7 @@ fn confirmed_pieces_earn_every_completed_era() {
 		assert_ok!(CairnStorage::claim_rewards(RuntimeOrigin::signed(who)));
 		assert_eq!(free_balance(who), before + 3 * SIZE_B);
 		assert_eq!(escrow(), held - 3 * SIZE_B);
-		System::assert_last_event(
-			Event::<Test>::RewardsClaimed { who, amount: 3 * SIZE_B }.into(),
-		);
+		System::assert_last_event(Event::<Test>::RewardsClaimed { who, amount: 3 * SIZE_B }.into());
 		assert_noop!(
 			CairnStorage::claim_rewards(RuntimeOrigin::signed(who)),
 			Error::<Test>::NoRewards

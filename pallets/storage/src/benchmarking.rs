@@ -137,6 +137,52 @@ fn stored<T: Config>(owner: &T::AccountId, index: u32, tier: PinTier, eras: EraI
 	c
 }
 
+/// A confirmed piece of a `MaxFileSize` one-replica file (the deepest Merkle path) whose root
+/// is made from a synthetic proof of its last leaf, on one of `operators` operators that is one
+/// failed audit from suspension. Returns the piece's operator, leaf index, leaf and proof.
+fn audited_piece<T: Config>(
+	operators: u32,
+) -> (FileId, T::AccountId, u32, audit::LeafOf, cairn_storage_primitives::MerkleProof) {
+	use cairn_storage_primitives::{root_from_proof, MerkleProof, LEAF_SIZE};
+	setup::<T>();
+	set_tier::<T>(PinTier::Standard, tier_config(1, 1, 1));
+	crate::benchmarking::operators::<T>(operators);
+	let owner = funded::<T>("owner", 0);
+	let c = cid::<T>(0);
+	let size = T::MaxFileSize::get();
+	assert!(Storage::<T>::do_request_pin(owner, c.clone(), size, PinTier::Standard, 1).is_ok());
+	let file_id = FileIds::<T>::get(&c).unwrap_or_default();
+	let piece_size = Files::<T>::get(file_id).map(|f| f.piece_size).unwrap_or_default();
+	let leaves = (piece_size / LEAF_SIZE as u64) as u32;
+	let leaf_index = leaves.saturating_sub(1);
+	let depth = 32 - leaf_index.leading_zeros();
+	let proof = MerkleProof {
+		siblings: BoundedVec::truncate_from((0..depth).map(|i| [i as u8; 32]).collect::<Vec<_>>()),
+	};
+	let leaf = vec![7u8; LEAF_SIZE];
+	let root = root_from_proof(leaves, leaf_index, &leaf, &proof).unwrap_or_default();
+	let report =
+		PieceReport { index: 0, cid: cid::<T>(1_000_000), size: piece_size, root: H256(root) };
+	let reports = BoundedVec::truncate_from(alloc::vec![report]);
+	assert!(Storage::<T>::do_report_placement(worker::<T>(), c.clone(), reports).is_ok());
+	confirm::<T>(&c, 0..1);
+	let who =
+		Pieces::<T>::get(file_id, 0).map(|p| p.operator).unwrap_or_else(|| account("x", 0, 0));
+	// One failure from suspension: the standing change is the costly part of a failure.
+	let lambda = T::ReputationForgetting::get();
+	let mut reputation = Reputation::new(lambda);
+	loop {
+		let mut next = reputation.clone();
+		next.record(lambda, false);
+		if next.score() < T::SuspensionThreshold::get() || next.failed > 100 {
+			break;
+		}
+		reputation = next;
+	}
+	Reputations::<T>::insert(&who, reputation);
+	(file_id, who, leaf_index, BoundedVec::truncate_from(leaf), proof)
+}
+
 fn block_of_era<T: Config>(era: EraIndex) -> BlockNumberFor<T> {
 	T::EraLength::get().saturating_mul(era.into())
 }
@@ -424,6 +470,58 @@ mod benchmarks {
 		_(RawOrigin::Signed(who), c.clone(), n - 1);
 
 		assert_eq!(Files::<T>::get(id).map(|f| f.state), Some(FileState::Stored));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn submit_proof() -> Result<(), BenchmarkError> {
+		let (file_id, who, leaf_index, mut leaf, proof) =
+			audited_piece::<T>(T::MaxOperators::get());
+		let now = frame_system::Pallet::<T>::block_number();
+		let file = Files::<T>::get(file_id).ok_or(BenchmarkError::Stop("file not pinned"))?;
+		Storage::<T>::open_challenge(now, &file, file_id, 0, who.clone(), leaf_index, 0);
+		let id = NextChallengeId::<T>::get().saturating_sub(1);
+		// A wrong leaf: full-depth verification, then a slash and a suspension.
+		leaf[0] ^= 1;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), id, leaf, proof);
+
+		assert!(Challenges::<T>::get(id).is_none());
+		assert_eq!(Reputations::<T>::get(&who).map(|r| r.standing), Some(Standing::Suspended));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn on_initialize_challenge() {
+		let (file_id, _, _, _, _) = audited_piece::<T>(1);
+		let now = frame_system::Pallet::<T>::block_number();
+
+		#[block]
+		{
+			Storage::<T>::issue_challenge(now, b"benchmark draw");
+		}
+
+		assert!(PieceChallenge::<T>::get(file_id, 0).is_some());
+	}
+
+	#[benchmark]
+	fn on_initialize_deadline() -> Result<(), BenchmarkError> {
+		let (file_id, who, leaf_index, _, _) = audited_piece::<T>(T::MaxOperators::get());
+		let now = frame_system::Pallet::<T>::block_number();
+		let file = Files::<T>::get(file_id).ok_or(BenchmarkError::Stop("file not pinned"))?;
+		let attempt = T::MaxReverifyCount::get();
+		Storage::<T>::open_challenge(now, &file, file_id, 0, who.clone(), leaf_index, attempt);
+		let later = now.saturating_add(T::ResponseWindow::get()).saturating_add(One::one());
+		frame_system::Pallet::<T>::set_block_number(later);
+
+		#[block]
+		{
+			Storage::<T>::process_challenge_deadlines(later);
+		}
+
+		assert!(PieceChallenge::<T>::get(file_id, 0).is_none());
+		assert_eq!(Reputations::<T>::get(&who).map(|r| r.standing), Some(Standing::Suspended));
 		Ok(())
 	}
 

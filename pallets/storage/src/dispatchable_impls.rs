@@ -24,6 +24,7 @@ impl<T: Config> Pallet<T> {
 		ipfs_peer: PeerAddrOf<T>,
 	) -> DispatchResult {
 		ensure!(!Operators::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
+		ensure!(Self::in_good_standing(&who), Error::<T>::Disqualified);
 		ensure!(bond >= T::MinOperatorBond::get(), Error::<T>::BondTooLow);
 		ensure!(capacity > 0, Error::<T>::InvalidCapacity);
 		ensure!(!region.is_empty(), Error::<T>::InvalidRegion);
@@ -602,6 +603,7 @@ impl<T: Config> Pallet<T> {
 		piece.confirmed = true;
 		piece.confirm_deadline = None;
 		Pieces::<T>::insert(file_id, index, piece);
+		Self::add_audit_slot(file_id, index);
 		file.confirmed = file.confirmed.saturating_add(1);
 		Self::deposit_event(Event::<T>::PieceConfirmed {
 			cid: file.cid.clone(),
@@ -739,6 +741,7 @@ impl<T: Config> Pallet<T> {
 		OperatorPieces::<T>::remove(&piece.operator, (file_id, index));
 		if piece.confirmed {
 			file.confirmed.defensive_saturating_dec();
+			Self::remove_audit_slot(file_id, index);
 		}
 		if piece.content.is_some() {
 			file.reported.defensive_saturating_dec();

@@ -8,6 +8,8 @@
 //! 3. **Operators are consistent**: used capacity equals the sum of its pieces' sizes (and fits the
 //!    capacity), the piece count and index match, the reward rate equals the sum over its
 //!    confirmed pieces of paid-up files, the bond is held, eligibility matches the status.
+//! 5. **Audits are consistent**: the sampling index holds exactly the confirmed pieces, each
+//!    once; every outstanding challenge belongs to its piece's current operator and is queued.
 //! 4. **Queues are consistent**: per-era lengths match, nothing is left from a past era, the
 //!    confirmation FIFO has no holes.
 
@@ -42,6 +44,7 @@ impl<T: Config> Pallet<T> {
 			"the pot stays alive"
 		);
 		Self::check_queues(era)?;
+		Self::check_audits()?;
 		let workers = StorageWorkers::<T>::get();
 		for (i, w) in workers.iter().enumerate() {
 			ensure!(!workers[..i].contains(w), "storage workers are distinct");
@@ -161,16 +164,19 @@ impl<T: Config> Pallet<T> {
 			);
 			ensure!(op.reward_rate == want.rate, "operator reward rate == sum over its pieces");
 			ensure!(op.used <= op.capacity, "operators are not over capacity");
-			ensure!(op.bond >= T::MinOperatorBond::get(), "bonds are at least MinOperatorBond");
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::OperatorBond.into(), &who) == op.bond,
 				"the bond is held"
 			);
 			let leaving = matches!(op.status, OperatorStatus::Leaving { .. });
-			if !leaving {
+			let placeable = !leaving && Self::in_good_standing(&who);
+			if placeable {
 				not_leaving += 1;
 			}
-			ensure!(eligible.contains(&who) != leaving, "eligible == registered and not leaving");
+			ensure!(
+				eligible.contains(&who) == placeable,
+				"eligible == registered, not leaving and in good audit standing"
+			);
 			ensure!(op.settled_era <= era, "operators are not settled in the future");
 			let accrued = op.reward_rate.saturating_mul(era.saturating_sub(op.settled_era).into());
 			pending = pending.saturating_add(op.pending_rewards).saturating_add(accrued);
@@ -209,6 +215,42 @@ impl<T: Config> Pallet<T> {
 			entries += 1;
 		}
 		ensure!(entries == tail - head, "the confirmation queue has no holes");
+		Ok(())
+	}
+
+	fn check_audits() -> Result<(), TryRuntimeError> {
+		let count = AuditSlotCount::<T>::get();
+		let confirmed = Pieces::<T>::iter().filter(|(_, _, p)| p.confirmed).count() as u32;
+		ensure!(count == confirmed, "the audit index holds exactly the confirmed pieces");
+		ensure!(AuditSlots::<T>::iter().count() as u32 == count, "audit slots are 0..count");
+		for (slot, (file, index)) in AuditSlots::<T>::iter() {
+			ensure!(slot < count, "audit slots are below the count");
+			ensure!(AuditSlotOf::<T>::get(file, index) == Some(slot), "audit index is reversible");
+			ensure!(
+				Pieces::<T>::get(file, index).is_some_and(|p| p.confirmed),
+				"audited pieces are confirmed"
+			);
+		}
+		let (head, tail) = ChallengeQueueBounds::<T>::get();
+		for (id, challenge) in Challenges::<T>::iter() {
+			ensure!(
+				PieceChallenge::<T>::get(challenge.file, challenge.index) == Some(id),
+				"a challenge is its piece's outstanding challenge"
+			);
+			ensure!(
+				Pieces::<T>::get(challenge.file, challenge.index)
+					.is_some_and(|p| p.operator == challenge.operator),
+				"a challenge is addressed to the piece's operator"
+			);
+			ensure!(
+				(head..tail).any(|pos| ChallengeQueue::<T>::get(pos).map(|(_, c)| c) == Some(id)),
+				"every challenge has a queued deadline"
+			);
+		}
+		ensure!(
+			PieceChallenge::<T>::iter().count() == Challenges::<T>::iter().count(),
+			"one piece entry per challenge"
+		);
 		Ok(())
 	}
 }

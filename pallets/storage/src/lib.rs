@@ -6,6 +6,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod accounting;
+pub mod audit;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 pub mod cid;
@@ -22,6 +23,7 @@ mod tick_impls;
 pub mod types;
 pub mod weights;
 
+pub use audit::{AuditFailure, Challenge, ChallengeId, Reputation, Standing};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -60,6 +62,40 @@ pub mod pallet {
 
 		/// Source of the randomness that seeds placement (BABE randomness in Cairn).
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+
+		/// Source of the randomness that picks audit challenges: it must not be known before the
+		/// block that uses it (the current block's BABE VRF output in Cairn). `None` skips the
+		/// block's audits.
+		type AuditRandomness: Randomness<Option<Self::Hash>, BlockNumberFor<Self>>;
+
+		/// Challenges issued per block (each a draw over all confirmed pieces).
+		#[pallet::constant]
+		type AuditsPerBlock: Get<u32>;
+
+		/// Blocks an operator has to answer a challenge.
+		#[pallet::constant]
+		type ResponseWindow: Get<BlockNumberFor<Self>>;
+
+		/// Re-verifications of the same leaf after a missed deadline before it counts as a
+		/// failure (containment).
+		#[pallet::constant]
+		type MaxReverifyCount: Get<u32>;
+
+		/// Part of the bond burnt on a failed audit.
+		#[pallet::constant]
+		type SlashFraction: Get<Perbill>;
+
+		/// Forgetting factor `lambda` of the reputation (closer to one: longer memory).
+		#[pallet::constant]
+		type ReputationForgetting: Get<Perbill>;
+
+		/// Reputation score below which an operator gets no new pieces.
+		#[pallet::constant]
+		type SuspensionThreshold: Get<Perbill>;
+
+		/// Reputation score below which an operator is disqualified for good.
+		#[pallet::constant]
+		type DisqualificationThreshold: Get<Perbill>;
 
 		/// Origin that sets tier configurations and manages the storage workers (Root in Cairn).
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
@@ -240,6 +276,73 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ConfirmQueueBounds<T: Config> = StorageValue<_, (u64, u64), ValueQuery>;
 
+	/// Dense index of confirmed pieces for O(1) uniform sampling: `slot -> (file, index)`.
+	#[pallet::storage]
+	pub type AuditSlots<T: Config> =
+		StorageMap<_, Twox64Concat, u32, (FileId, PieceIndex), OptionQuery>;
+
+	/// Number of entries in `AuditSlots` (= confirmed pieces).
+	#[pallet::storage]
+	pub type AuditSlotCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// Reverse of `AuditSlots`: `(file, index) -> slot`.
+	#[pallet::storage]
+	pub type AuditSlotOf<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, FileId, Twox64Concat, PieceIndex, u32, OptionQuery>;
+
+	/// Block of the last challenge of each confirmed piece (tier audit periods).
+	#[pallet::storage]
+	pub type LastAudit<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		FileId,
+		Twox64Concat,
+		PieceIndex,
+		BlockNumberFor<T>,
+		OptionQuery,
+	>;
+
+	/// Outstanding challenges.
+	#[pallet::storage]
+	pub type Challenges<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		ChallengeId,
+		Challenge<T::AccountId, BlockNumberFor<T>>,
+		OptionQuery,
+	>;
+
+	/// The outstanding challenge of a piece (at most one).
+	#[pallet::storage]
+	pub type PieceChallenge<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		FileId,
+		Twox64Concat,
+		PieceIndex,
+		ChallengeId,
+		OptionQuery,
+	>;
+
+	/// The id the next challenge gets.
+	#[pallet::storage]
+	pub type NextChallengeId<T: Config> = StorageValue<_, ChallengeId, ValueQuery>;
+
+	/// Challenge deadlines, first in first out (deadlines only grow): `position -> (deadline,
+	/// challenge)`.
+	#[pallet::storage]
+	pub type ChallengeQueue<T: Config> =
+		StorageMap<_, Twox64Concat, u64, (BlockNumberFor<T>, ChallengeId), OptionQuery>;
+
+	/// `(head, tail)` of `ChallengeQueue`.
+	#[pallet::storage]
+	pub type ChallengeQueueBounds<T: Config> = StorageValue<_, (u64, u64), ValueQuery>;
+
+	/// Audit records of operators (kept after they leave, so a disqualification sticks).
+	#[pallet::storage]
+	pub type Reputations<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Reputation, OptionQuery>;
+
 	#[pallet::genesis_config]
 	pub struct GenesisConfig<T: Config> {
 		/// Tier configurations.
@@ -350,6 +453,58 @@ pub mod pallet {
 		PinExpired { cid: CidOf<T>, refund: BalanceOf<T>, removal_at: EraIndex },
 		/// A pin was removed; `refund` went back to its owner.
 		PinRemoved { cid: CidOf<T>, reason: RemovalReason, refund: BalanceOf<T> },
+		/// A confirmed piece was challenged: its operator must submit leaf `leaf_index` and its
+		/// Merkle path by block `deadline`. `attempt > 0` re-verifies a contained piece.
+		ChallengeIssued {
+			challenge: ChallengeId,
+			cid: CidOf<T>,
+			index: PieceIndex,
+			operator: T::AccountId,
+			leaf_index: u32,
+			deadline: BlockNumberFor<T>,
+			attempt: u32,
+		},
+		/// A challenge was answered with a correct proof.
+		AuditPassed {
+			challenge: ChallengeId,
+			cid: CidOf<T>,
+			index: PieceIndex,
+			operator: T::AccountId,
+			leaf_index: u32,
+			score: Perbill,
+		},
+		/// A challenge failed: `slashed` was burnt from the bond and `forfeited` reward went back
+		/// to the pin's escrow.
+		AuditFailed {
+			challenge: ChallengeId,
+			cid: CidOf<T>,
+			index: PieceIndex,
+			operator: T::AccountId,
+			leaf_index: u32,
+			reason: AuditFailure,
+			slashed: BalanceOf<T>,
+			forfeited: BalanceOf<T>,
+			score: Perbill,
+		},
+		/// A challenge's deadline passed unanswered: the same leaf is challenged again
+		/// (re-verification `attempt`), without penalty yet.
+		OperatorContained {
+			challenge: ChallengeId,
+			cid: CidOf<T>,
+			index: PieceIndex,
+			operator: T::AccountId,
+			leaf_index: u32,
+			attempt: u32,
+		},
+		/// An operator passed `VettingAudits` audits and may now hold any piece.
+		OperatorVetted { who: T::AccountId },
+		/// An operator's reputation fell below `SuspensionThreshold`: no new pieces.
+		OperatorSuspended { who: T::AccountId, score: Perbill },
+		/// A suspended operator's reputation recovered: it gets new pieces again.
+		OperatorReinstated { who: T::AccountId, score: Perbill },
+		/// An operator's reputation fell below `DisqualificationThreshold`: it never gets new
+		/// pieces again.
+		OperatorDisqualified { who: T::AccountId, score: Perbill },
 		/// A storage worker could not place a pin; it is removed and its payment refunded.
 		PinFailed { cid: CidOf<T>, worker: T::AccountId, reason: PinFailure },
 		/// A refund could not be paid (the owner's account cannot receive it, e.g. a dust amount
@@ -447,6 +602,12 @@ pub mod pallet {
 		/// Pieces of the pin were already reported, so the worker did read its content; a pin
 		/// can only be failed before any placement report.
 		AlreadyPlaced,
+		/// No outstanding challenge with this id (never issued, already answered, or expired).
+		UnknownChallenge,
+		/// The challenge is addressed to another operator.
+		NotChallengedOperator,
+		/// The account was disqualified by the audits and cannot operate again.
+		Disqualified,
 		/// `change_tier` to a tier with another `k` would re-encode the file and leave it
 		/// without pieces until the new ones are placed. Pick a tier with the same `k`, or let
 		/// the pin expire and pin the file again.
@@ -628,6 +789,20 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_report_pin_failed(who, cid, reason)
+		}
+
+		/// Answer challenge `challenge` (assigned operator only) with the challenged leaf's bytes
+		/// and its Merkle path. A correct proof passes; a wrong one (bytes, path, another piece's
+		/// or challenge's proof) fails at once: part of the bond is slashed (see `AuditFailed`).
+		#[pallet::call_index(15)]
+		pub fn submit_proof(
+			origin: OriginFor<T>,
+			challenge: ChallengeId,
+			leaf: audit::LeafOf,
+			proof: cairn_storage_primitives::MerkleProof,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_submit_proof(who, challenge, leaf, proof)
 		}
 
 		/// Confirm that the caller stores piece `index` of `cid`. From the current era on, the

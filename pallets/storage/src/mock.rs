@@ -38,6 +38,10 @@ impl pallet_balances::Config for Test {
 
 parameter_types! {
 	pub const StoragePalletId: PalletId = PalletId(*b"cairn/st");
+	pub const SlashFraction: Perbill = Perbill::from_percent(10);
+	pub const ReputationForgetting: Perbill = Perbill::from_percent(95);
+	pub const SuspensionThreshold: Perbill = Perbill::from_percent(90);
+	pub const DisqualificationThreshold: Perbill = Perbill::from_percent(80);
 	/// Mixed into the test randomness; tests change it to get other placements.
 	pub static RandomSeed: u64 = 0;
 	pub static VettingAudits: u32 = 0;
@@ -46,6 +50,10 @@ parameter_types! {
 	pub static PricePerBytePerEra: Balance = 1;
 	/// `ED` unless a test raises it.
 	pub static ExistentialDeposit: Balance = ED;
+	/// No audits unless a test turns them on.
+	pub static AuditsPerBlock: u32 = 0;
+	/// `None`: the block has no randomness (no audits).
+	pub static AuditSeed: Option<u64> = Some(0);
 }
 
 /// Deterministic randomness: a hash of the subject, the block number and `RandomSeed`.
@@ -56,6 +64,19 @@ impl Randomness<H256, u64> for TestRandomness {
 		(H256(blake2_256(&(subject, block, RandomSeed::get()).encode())), block)
 	}
 }
+
+/// Audit randomness: like `TestRandomness`, or none when `AuditSeed` is `None`.
+pub struct TestAuditRandomness;
+impl Randomness<Option<H256>, u64> for TestAuditRandomness {
+	fn random(subject: &[u8]) -> (Option<H256>, u64) {
+		let block = System::block_number();
+		let seed = AuditSeed::get().map(|s| H256(blake2_256(&(subject, block, s).encode())));
+		(seed, block)
+	}
+}
+
+pub const RESPONSE_WINDOW: u64 = 3;
+pub const MAX_REVERIFY: u32 = 3;
 
 pub const ERA_LENGTH: u64 = 10;
 pub const CONFIRM_WINDOW: u64 = 5;
@@ -70,6 +91,14 @@ impl Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Randomness = TestRandomness;
+	type AuditRandomness = TestAuditRandomness;
+	type AuditsPerBlock = AuditsPerBlock;
+	type ResponseWindow = ConstU64<RESPONSE_WINDOW>;
+	type MaxReverifyCount = ConstU32<MAX_REVERIFY>;
+	type SlashFraction = SlashFraction;
+	type ReputationForgetting = ReputationForgetting;
+	type SuspensionThreshold = SuspensionThreshold;
+	type DisqualificationThreshold = DisqualificationThreshold;
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type PalletId = StoragePalletId;
 	type EraLength = ConstU64<ERA_LENGTH>;
@@ -187,6 +216,8 @@ impl ExtBuilder {
 		MaxExpiriesPerEra::set(20);
 		PricePerBytePerEra::set(1);
 		RandomSeed::set(0);
+		AuditsPerBlock::set(0);
+		AuditSeed::set(Some(0));
 		let mut storage = frame_system::GenesisConfig::<Test>::default()
 			.build_storage()
 			.expect("system genesis builds");

@@ -3,6 +3,8 @@
 //! Neither ever iterates over files or pieces in general:
 //! - expiry takes at most `MaxExpiriesPerBlock` entries of the current era's `ExpiryQueue`, each
 //!   touching the `n <= MaxPiecesPerFile` pieces of one file;
+//! - audits expire at most `2 x AuditsPerBlock` challenges and draw `AuditsPerBlock` new ones
+//!   (see `audit.rs`);
 //! - confirmation takes at most `MaxConfirmChecksPerBlock` due entries from the head of the
 //!   `ConfirmQueue` FIFO, each re-assigning at most one piece (`O(MaxOperators)` placement).
 
@@ -27,6 +29,7 @@ impl<T: Config> Pallet<T> {
 			weight.saturating_accrue(Self::process_expiry(era, file_id));
 		}
 		weight.saturating_accrue(Self::process_confirm_checks(now));
+		weight.saturating_accrue(Self::process_audits(now));
 		weight
 	}
 
@@ -209,6 +212,15 @@ impl<T: Config> Pallet<T> {
 		);
 		assert!(T::MaxPinEras::get() >= 1, "MaxPinEras must be positive");
 		assert!(!T::ConfirmWindow::get().is_zero(), "ConfirmWindow must be positive");
+		assert!(!T::ResponseWindow::get().is_zero(), "ResponseWindow must be positive");
+		assert!(
+			T::DisqualificationThreshold::get() <= T::SuspensionThreshold::get(),
+			"an operator is suspended before it is disqualified"
+		);
+		assert!(
+			T::ReputationForgetting::get() < Perbill::one(),
+			"ReputationForgetting must be below one, or the reputation never forgets"
+		);
 		assert!(!T::MinOperatorBond::get().is_zero(), "MinOperatorBond must be positive");
 		assert!(T::MaxExpiriesPerEra::get() >= 1, "MaxExpiriesPerEra must be positive");
 		assert!(
@@ -229,6 +241,14 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(
 				T::WeightInfo::on_initialize_reassign(T::MaxOperators::get())
 					.saturating_mul(T::MaxConfirmChecksPerBlock::get().into()),
+			)
+			.saturating_add(
+				T::WeightInfo::on_initialize_challenge()
+					.saturating_mul(T::AuditsPerBlock::get().into()),
+			)
+			.saturating_add(
+				T::WeightInfo::on_initialize_deadline()
+					.saturating_mul(T::AuditsPerBlock::get().saturating_mul(2).max(1).into()),
 			);
 		let max = <T as frame_system::Config>::BlockWeights::get().max_block;
 		let max_extrinsic = <T as frame_system::Config>::BlockWeights::get()
@@ -239,6 +259,7 @@ impl<T: Config> Pallet<T> {
 			("request_pin", T::WeightInfo::request_pin(T::MaxOperators::get())),
 			("change_tier", T::WeightInfo::change_tier(T::MaxOperators::get())),
 			("report_placement", T::WeightInfo::report_placement(T::MaxPiecesPerFile::get())),
+			("submit_proof", T::WeightInfo::submit_proof()),
 		] {
 			assert!(
 				weight.all_lte(max_extrinsic),

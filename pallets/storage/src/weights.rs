@@ -44,6 +44,11 @@ pub trait WeightInfo {
 	fn report_placement(p: u32) -> Weight;
 	fn report_pin_failed(p: u32) -> Weight;
 	fn confirm_piece() -> Weight;
+	fn submit_proof() -> Weight;
+	/// `on_initialize`: one audit draw (and the challenge it may issue).
+	fn on_initialize_challenge() -> Weight;
+	/// `on_initialize`: one expired challenge (containment or failure with slash).
+	fn on_initialize_deadline() -> Weight;
 	/// `on_initialize` with nothing to do.
 	fn on_initialize_idle() -> Weight;
 	/// `on_initialize` ending and removing one pin of `p` pieces.
@@ -103,6 +108,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn confirm_piece() -> Weight {
 		<() as WeightInfo>::confirm_piece()
+	}
+	fn submit_proof() -> Weight {
+		<() as WeightInfo>::submit_proof()
+	}
+	fn on_initialize_challenge() -> Weight {
+		<() as WeightInfo>::on_initialize_challenge()
+	}
+	fn on_initialize_deadline() -> Weight {
+		<() as WeightInfo>::on_initialize_deadline()
 	}
 	fn on_initialize_idle() -> Weight {
 		<() as WeightInfo>::on_initialize_idle()
@@ -182,6 +196,15 @@ impl WeightInfo for () {
 	}
 	fn confirm_piece() -> Weight {
 		op(4, 3)
+	}
+	fn submit_proof() -> Weight {
+		op(8, 8)
+	}
+	fn on_initialize_challenge() -> Weight {
+		op(7, 5)
+	}
+	fn on_initialize_deadline() -> Weight {
+		op(9, 9)
 	}
 	fn on_initialize_idle() -> Weight {
 		op(3, 0)

@@ -145,18 +145,36 @@ parameter_types! {
 	pub const UnbondingPeriod: BlockNumber = HOURS;
 	/// An assigned operator has this long to fetch and confirm its piece before it is re-assigned.
 	pub const ConfirmWindow: BlockNumber = 5 * MINUTES;
-	/// 4 GiB.
 	/// 1 MiB shards: a k = 10, n = 16 segment is 16 MiB in the coder's memory.
 	pub const ShardSize: u32 = 1 << 20;
+	/// 4 GiB.
 	pub const MaxFileSize: u64 = 4 << 30;
+	/// An operator has 10 blocks (30 s) to answer a challenge.
+	pub const ResponseWindow: BlockNumber = 10;
+	/// 5 % of the bond per failed audit.
+	pub const SlashFraction: Perbill = Perbill::from_percent(5);
+	/// Storj's audit forgetting factor.
+	pub const ReputationForgetting: Perbill = Perbill::from_percent(95);
+	pub const SuspensionThreshold: Perbill = Perbill::from_percent(90);
+	pub const DisqualificationThreshold: Perbill = Perbill::from_percent(80);
 }
 
 impl pallet_storage::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	// BABE's VRF output of the epoch before last: fixed before anyone can act on it, and no block
-	// author can bias it. Placement and audits are seeded from it.
+	// author can bias it. Placement is seeded from it.
 	type Randomness = pallet_babe::RandomnessFromOneEpochAgo<Runtime>;
+	// Audits need a seed nobody knows in advance (an operator that knew its challenges could
+	// fetch the data just in time): the VRF output of the block being built.
+	type AuditRandomness = pallet_babe::ParentBlockRandomness<Runtime>;
+	type AuditsPerBlock = ConstU32<4>;
+	type ResponseWindow = ResponseWindow;
+	type MaxReverifyCount = ConstU32<3>;
+	type SlashFraction = SlashFraction;
+	type ReputationForgetting = ReputationForgetting;
+	type SuspensionThreshold = SuspensionThreshold;
+	type DisqualificationThreshold = DisqualificationThreshold;
 	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type PalletId = StoragePalletId;
 	type EraLength = EraLength;

@@ -5,6 +5,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod assignments;
+mod audits;
 mod expiry;
 mod invariants;
 mod operators;

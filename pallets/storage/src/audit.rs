@@ -9,8 +9,9 @@
 //! outstanding, or of a pin that is not paid up, is skipped (that draw is simply not used).
 //!
 //! ## Unpredictable, not replayable
-//! The seed is the current block's BABE VRF output (`AuditRandomness`), unknown before the block
-//! is authored; the leaf index comes from it, and a proof is checked against the challenge's own
+//! The seed is the parent block's BABE VRF output (`AuditRandomness`): nobody knows it before
+//! that block is authored, one block before the challenge is issued, which is too late to fetch
+//! a piece one does not hold. The leaf index comes from it, and a proof is checked against the challenge's own
 //! leaf index and the piece's root, so a proof made for another challenge, leaf or piece fails.
 //!
 //! ## Outcomes
@@ -327,6 +328,11 @@ impl<T: Config> Pallet<T> {
 		challenge: Challenge<T::AccountId, BlockNumberFor<T>>,
 	) {
 		let Some(file) = Files::<T>::get(challenge.file) else { return };
+		if !file.is_funded() {
+			// The pin expired while contained: nobody pays for the piece any more, so it is
+			// not audited any more either.
+			return;
+		}
 		if challenge.attempt < T::MaxReverifyCount::get() {
 			Self::deposit_event(Event::<T>::OperatorContained {
 				challenge: id,
@@ -439,10 +445,13 @@ impl<T: Config> Pallet<T> {
 			)
 			.unwrap_or_default();
 			op.bond = op.bond.saturating_sub(slashed);
-			// Forfeit one era of this piece's reward: it goes back to the pin's escrow.
+			// Forfeit one era of this piece's reward: it goes back to the pin's escrow (only
+			// while the pin is paid up: an expired pin holds no escrow to return it to).
 			Self::settle_operator(op, era);
-			forfeited = op.pending_rewards.min(reward);
-			op.pending_rewards = op.pending_rewards.saturating_sub(forfeited);
+			if file.is_funded() {
+				forfeited = op.pending_rewards.min(reward);
+				op.pending_rewards = op.pending_rewards.saturating_sub(forfeited);
+			}
 		});
 		file.escrow = file.escrow.saturating_add(forfeited);
 		let score = Self::record_outcome(&who, false);
@@ -514,5 +523,10 @@ impl<T: Config> Pallet<T> {
 	/// Whether an operator's audit standing lets it receive new pieces.
 	pub(crate) fn in_good_standing(who: &T::AccountId) -> bool {
 		Reputations::<T>::get(who).is_none_or(|r| r.standing == Standing::Good)
+	}
+
+	/// Whether the audits disqualified an account for good.
+	pub(crate) fn is_disqualified(who: &T::AccountId) -> bool {
+		Reputations::<T>::get(who).is_some_and(|r| r.standing == Standing::Disqualified)
 	}
 }

@@ -24,7 +24,7 @@ impl<T: Config> Pallet<T> {
 		ipfs_peer: PeerAddrOf<T>,
 	) -> DispatchResult {
 		ensure!(!Operators::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
-		ensure!(Self::in_good_standing(&who), Error::<T>::Disqualified);
+		ensure!(!Self::is_disqualified(&who), Error::<T>::Disqualified);
 		ensure!(bond >= T::MinOperatorBond::get(), Error::<T>::BondTooLow);
 		ensure!(capacity > 0, Error::<T>::InvalidCapacity);
 		ensure!(!region.is_empty(), Error::<T>::InvalidRegion);

@@ -64,8 +64,8 @@ pub mod pallet {
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
 
 		/// Source of the randomness that picks audit challenges: it must not be known before the
-		/// block that uses it (the current block's BABE VRF output in Cairn). `None` skips the
-		/// block's audits.
+		/// block before the one that uses it (the parent block's BABE VRF output in Cairn).
+		/// `None` skips the block's audits.
 		type AuditRandomness: Randomness<Option<Self::Hash>, BlockNumberFor<Self>>;
 
 		/// Challenges issued per block (each a draw over all confirmed pieces).
@@ -718,7 +718,8 @@ pub mod pallet {
 		/// Pin the file `cid` of `size_bytes` bytes in `tier` for `eras` eras, starting with the
 		/// current one.
 		///
-		/// Charges `n x ceil(size / k) x PricePerBytePerEra x multiplier / 100 x eras` into the
+		/// Charges `n x piece_size x PricePerBytePerEra x multiplier / 100 x eras` (`piece_size`:
+		/// `ceil(size / k)` rounded up to whole 2 KiB leaves, the shared layout) into the
 		/// pallet's escrow and assigns the `n` pieces to operators chosen on-chain.
 		///
 		/// If the CID is already pinned, nothing is stored twice: the call pays for `eras` more

@@ -225,7 +225,8 @@ pub struct FileRecord<T: Config> {
 	pub n: u32,
 	/// Grace eras after expiry (from the tier when placed).
 	pub grace_period: EraIndex,
-	/// `ceil(size / k)`: bytes per piece, for capacity and rewards.
+	/// Bytes per piece (the shared layout: `ceil(size / k)` in whole 2 KiB leaves), for
+	/// capacity and rewards.
 	pub piece_size: u64,
 	/// What each confirmed piece earns its operator per era, fixed when the pin is created or its
 	/// tier changed: `piece_size x PricePerBytePerEra x multiplier / 100`.

@@ -166,7 +166,8 @@ impl pallet_storage::Config for Runtime {
 	// author can bias it. Placement is seeded from it.
 	type Randomness = pallet_babe::RandomnessFromOneEpochAgo<Runtime>;
 	// Audits need a seed nobody knows in advance (an operator that knew its challenges could
-	// fetch the data just in time): the VRF output of the block being built.
+	// fetch the data just in time): the parent block's VRF output, unknown until one block
+	// before the challenge.
 	type AuditRandomness = pallet_babe::ParentBlockRandomness<Runtime>;
 	type AuditsPerBlock = ConstU32<4>;
 	type ResponseWindow = ResponseWindow;

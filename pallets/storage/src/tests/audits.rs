@@ -12,8 +12,8 @@ fn piece_bytes(seed: u32, index: u32, size: u64) -> Vec<u8> {
 }
 
 /// Pins `c`, reports pieces with their real Merkle roots, and has every operator confirm.
-fn store_real(c: &CidOf<Test>, seed: u32, tier: PinTier) {
-	pin(c, SIZE, tier, 50);
+fn store_real(c: &CidOf<Test>, seed: u32, tier: PinTier, eras: EraIndex) {
+	pin(c, SIZE, tier, eras);
 	let file = file_of(c);
 	let reports: Vec<_> = (0..file.n)
 		.map(|index| PieceReport {
@@ -39,7 +39,7 @@ fn one_audited_piece() -> CidOf<Test> {
 	let config = TierConfig { audit_period: 1, ..test_tiers()[2].1 };
 	assert_ok!(CairnStorage::set_tier_config(RuntimeOrigin::root(), PinTier::Temporary, config));
 	let c = cid(1);
-	store_real(&c, 1, PinTier::Temporary);
+	store_real(&c, 1, PinTier::Temporary, 50);
 	AuditsPerBlock::set(1);
 	c
 }
@@ -77,7 +77,7 @@ fn challenges_pick_confirmed_pieces_and_a_correct_proof_passes() {
 	ExtBuilder::default().build_and_execute(|| {
 		register_operators(3);
 		let c = cid(1);
-		store_real(&c, 1, PinTier::Standard);
+		store_real(&c, 1, PinTier::Standard, 50);
 		assert_eq!(AuditSlotCount::<Test>::get(), 3);
 		AuditsPerBlock::set(1);
 		let (id, challenge) = next_challenge();
@@ -356,5 +356,29 @@ fn no_randomness_no_audits() {
 		AuditSeed::set(None);
 		run_to_block(System::block_number() + 20);
 		assert_eq!(Challenges::<Test>::iter().count(), 0);
+	});
+}
+
+#[test]
+fn an_expired_pin_is_no_longer_audited_and_gets_no_forfeit() {
+	ExtBuilder::default().build_and_execute(|| {
+		register(1);
+		let config = TierConfig { audit_period: 1, grace_period: 3, ..test_tiers()[2].1 };
+		assert_ok!(CairnStorage::set_tier_config(
+			RuntimeOrigin::root(),
+			PinTier::Temporary,
+			config
+		));
+		let c = cid(1);
+		store_real(&c, 1, PinTier::Temporary, 1);
+		AuditsPerBlock::set(1);
+		// A challenge outstanding when the paid era ends, and never answered.
+		run_to_block(ERA_LENGTH - 2);
+		let (_, challenge) = next_challenge();
+		run_to_block(challenge.deadline + 1 + RESPONSE_WINDOW * u64::from(MAX_REVERIFY + 1));
+		assert_eq!(file_of(&c).state, FileState::Expired);
+		assert_eq!(file_of(&c).escrow, 0, "nothing forfeited into an expired pin");
+		assert_eq!(Challenges::<Test>::iter().count(), 0, "expired pins are not audited");
+		assert_eq!(operator(1).bond, MIN_BOND, "nor slashed");
 	});
 }

@@ -86,9 +86,11 @@ else
 fi
 
 # ---- 4. npm packages for the end-to-end and network tests --------------------------------
+# offchain/ipfs/daemon is js-ipfs, the IPFS daemon scripts/ipfs.sh runs (Kubo cannot be installed
+# here); --ignore-scripts matters there too: install steps of its optional deps try downloads.
 if [ "${CAIRN_SKIP_NPM:-0}" != 1 ]; then
 	command -v npm >/dev/null || die "npm not found (Node.js 20 is expected on this machine)"
-	for dir in node/e2e zombienet; do
+	for dir in node/e2e zombienet offchain/ipfs/daemon; do
 		[ -f "$root/$dir/package.json" ] || continue
 		if [ ! -d "$root/$dir/node_modules" ] ||
 			[ "$root/$dir/package-lock.json" -nt "$root/$dir/node_modules/.package-lock.json" ]; then

@@ -1,8 +1,7 @@
 //! The coder: one Reed-Solomon codec for one layout, and its segment buffers.
 
-use crate::Result;
+use crate::{kernel::Codec, Error, Kernel, Result};
 use cairn_storage_primitives::Layout;
-use reed_solomon_erasure::galois_8::ReedSolomon;
 use std::{
 	ops::{Deref, DerefMut},
 	sync::Mutex,
@@ -19,16 +18,51 @@ const SPARE_BUFFERS: usize = 2;
 #[derive(Debug)]
 pub struct Coder {
 	pub(crate) layout: Layout,
-	pub(crate) rs: ReedSolomon,
+	pub(crate) rs: Codec,
+	/// Threads an encode may use for hashing, the calling one included (at least 1).
+	pub(crate) threads: usize,
 	spare: Mutex<Vec<Vec<u8>>>,
 }
 
 impl Coder {
-	/// A coder for `layout`.
+	/// A coder for `layout`, on the fastest kernel this CPU runs ([`Kernel::best`]).
 	pub fn new(layout: Layout) -> Result<Self> {
+		Self::with_kernel(layout, Kernel::best())
+	}
+
+	/// A coder for `layout` on the given kernel; [`Error::UnsupportedKernel`] if this CPU cannot
+	/// run it. The pieces are the same on every kernel.
+	pub fn with_kernel(layout: Layout, kernel: Kernel) -> Result<Self> {
+		if kernel == Kernel::Accelerated && !Kernel::accelerated_runs_here() {
+			return Err(Error::UnsupportedKernel(kernel));
+		}
 		let k = usize::from(layout.data_shards());
-		let rs = ReedSolomon::new(k, usize::from(layout.parity_shards()))?;
-		Ok(Self { layout, rs, spare: Mutex::new(Vec::new()) })
+		let rs = Codec::new(kernel, k, usize::from(layout.parity_shards()))?;
+		Ok(Self { layout, rs, threads: 1, spare: Mutex::new(Vec::new()) })
+	}
+
+	/// The kernel this coder runs.
+	pub fn kernel(&self) -> Kernel {
+		self.rs.kernel()
+	}
+
+	/// Let [`Coder::encode`] use up to `threads` threads in all (the calling one included;
+	/// 0 counts as 1, the default) for segments of at least 1 MiB of pieces: the other threads
+	/// hash the data shards while the caller computes the parity, then hash the parity shards
+	/// while the caller writes the segment to the sinks and helps with what is left. The pieces
+	/// and roots are the same for any number of threads.
+	///
+	/// Worth it when cores are idle: at `k = 10, n = 16` hashing costs about 2.5 times the
+	/// coding, and a second core cuts an encode's wall time by about half. A process that
+	/// already encodes several files at once gains nothing from it.
+	pub fn with_threads(mut self, threads: usize) -> Self {
+		self.threads = threads.max(1);
+		self
+	}
+
+	/// The number of threads an encode may use (see [`Coder::with_threads`]).
+	pub fn threads(&self) -> usize {
+		self.threads
 	}
 
 	/// The layout this coder follows.

@@ -37,9 +37,7 @@ impl Coder {
 			let shards = &mut buffer[..n * shard_size];
 			sources.read_segment(shards, shard_size, segment.piece_offset, plan.piece_size())?;
 			if decode {
-				let mut slots: Vec<(&mut [u8], bool)> =
-					shards.chunks_mut(shard_size).zip(sources.present().iter().copied()).collect();
-				self.rs.reconstruct_data(&mut slots)?;
+				self.reconstruct_segment(shards, shard_size, sources.present(), false)?;
 			}
 			// The data shards are the segment's bytes in order, padding last;
 			// `data_len <= k * shard_size`.
@@ -82,13 +80,7 @@ impl Coder {
 			let shards = &mut buffer[..n * shard_size];
 			sources.read_segment(shards, shard_size, segment.piece_offset, plan.piece_size())?;
 			if all || data {
-				let mut slots: Vec<(&mut [u8], bool)> =
-					shards.chunks_mut(shard_size).zip(sources.present().iter().copied()).collect();
-				if all {
-					self.rs.reconstruct(&mut slots)?;
-				} else {
-					self.rs.reconstruct_data(&mut slots)?;
-				}
+				self.reconstruct_segment(shards, shard_size, sources.present(), all)?;
 			}
 			targets.write_segment(shards, shard_size)?;
 		}

@@ -1,6 +1,6 @@
 //! Streaming encode: a file from any reader into `n` piece sinks, one segment at a time.
 
-use crate::{io::read_full, Coder, Error, Result, SizeFound};
+use crate::{io::read_full, segment::wrong_size, Coder, Error, Result, SizeFound};
 use cairn_storage_primitives::{FilePlan, Hash, RootBuilder};
 use std::io::{Read, Write};
 
@@ -83,19 +83,13 @@ impl Coder {
 			} else {
 				full_shard
 			};
-			// `read <= k * shard_size <= n * shard_size <= buffer.len()`.
-			let segment = &mut buffer[..n * shard_size];
-			segment[read..k * shard_size].fill(0);
-			let mut shards: Vec<&mut [u8]> = segment.chunks_mut(shard_size).collect();
-			self.rs.encode(&mut shards)?;
-			for (index, shard) in shards.iter().enumerate() {
-				if let Some(sink) = sinks.get_mut(index) {
-					sink.write_all(shard)?;
-				}
-				if let Some(builder) = builders.get_mut(index) {
-					builder.push_leaves(shard)?;
-				}
+			// `read <= k * shard_size <= n * shard_size <= buffer.len()`, so both ranges are in
+			// bounds. Only a tail segment has padding to zero.
+			let segment = buffer.get_mut(..n * shard_size).ok_or_else(wrong_size)?;
+			if let Some(padding) = segment.get_mut(read..k * shard_size) {
+				padding.fill(0);
 			}
+			self.encode_segment(segment, shard_size, &mut builders, sinks)?;
 			if is_tail {
 				break;
 			}

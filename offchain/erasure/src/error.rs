@@ -1,5 +1,6 @@
 //! The one error type of the crate.
 
+use crate::Kernel;
 use cairn_storage_primitives::{Hash, LayoutError, MerkleError};
 
 /// Everything that can go wrong while coding a file. No function of this crate panics: every
@@ -83,6 +84,9 @@ pub enum Error {
 		/// Root of the bytes read.
 		found: Hash,
 	},
+	/// This CPU cannot run the kernel asked for (see [`Kernel::accelerated_runs_here`]).
+	#[error("this CPU cannot run the {0:?} GF(2^8) kernel")]
+	UnsupportedKernel(Kernel),
 	/// Reading or writing failed.
 	#[error("i/o: {0}")]
 	Io(#[from] std::io::Error),

@@ -34,7 +34,10 @@ impl Coder {
 	) -> Result<Vec<u8>> {
 		let mut readers: Vec<PieceReader<&[u8]>> =
 			pieces.iter().map(|(index, bytes)| PieceReader::new(*index, *bytes)).collect();
-		let mut out = Vec::with_capacity(usize::try_from(file_size).unwrap_or(0));
+		// `file_size` is the caller's claim: reserve no more than the pieces can decode to.
+		let longest = pieces.iter().map(|(_, bytes)| bytes.len()).max().unwrap_or(0);
+		let size = usize::try_from(file_size).unwrap_or(usize::MAX);
+		let mut out = Vec::with_capacity(size.min(longest.saturating_mul(self.k())));
 		self.decode(file_size, &mut readers, roots, &mut out)?;
 		Ok(out)
 	}

@@ -1,13 +1,15 @@
-//! The pieces' bytes do not depend on the build: with or without `simd-accel` (and on any
-//! machine), encoding this fixed input must give these exact roots. Run the tests with
-//! `--no-default-features` too to check the pure-Rust kernels.
+//! The pieces' bytes do not depend on the build or the kernel: with or without `simd-accel`, on
+//! the accelerated or the portable kernel (and on any machine), encoding this fixed input must
+//! give these exact roots. Run the tests with `--no-default-features` too to check
+//! reed-solomon-erasure's pure-Rust kernels.
 
 #![allow(clippy::expect_used)] // Tests state what they expect.
 
 mod common;
 
+use cairn_erasure::{Coder, Kernel, LEAF_SIZE};
 use cairn_storage_primitives::hash_leaf;
-use common::{coder, data, SHAPES};
+use common::{data, SHAPES};
 
 /// Leaf hash (personalized BLAKE2b-256) of the concatenated piece roots of each shape, as hex.
 const EXPECTED: [&str; 4] = [
@@ -24,12 +26,36 @@ fn hex(bytes: &[u8]) -> String {
 #[test]
 fn encoding_is_pinned() {
 	let file = data(2026, 100_000);
-	let mut found = Vec::new();
-	for (k, n) in SHAPES {
-		let encoded = coder(k, n, 3).encode_bytes(&file).expect("encodes");
-		let all: Vec<u8> = encoded.roots.concat();
-		found.push(hex(&hash_leaf(&all)));
-	}
 	let simd = cfg!(feature = "simd-accel");
-	assert_eq!(found, EXPECTED, "simd-accel: {simd}");
+	let mut kernels = vec![Kernel::Portable];
+	if Kernel::accelerated_runs_here() {
+		kernels.push(Kernel::Accelerated);
+	}
+	for kernel in kernels {
+		let mut found = Vec::new();
+		for (k, n) in SHAPES {
+			let layout = cairn_erasure::Layout::with_shard_size(k, n, 3 * LEAF_SIZE as u32)
+				.expect("valid shape");
+			let coder = Coder::with_kernel(layout, kernel).expect("runs here");
+			let encoded = coder.encode_bytes(&file).expect("encodes");
+			let all: Vec<u8> = encoded.roots.concat();
+			found.push(hex(&hash_leaf(&all)));
+		}
+		assert_eq!(found, EXPECTED, "simd-accel: {simd}, kernel: {kernel:?}");
+	}
+}
+
+#[test]
+fn the_best_kernel_is_used_by_default() {
+	let coder = common::coder(2, 4, 1);
+	assert_eq!(coder.kernel(), Kernel::best());
+	if Kernel::accelerated_runs_here() {
+		assert_eq!(coder.kernel(), Kernel::Accelerated);
+	} else {
+		let layout = coder.layout();
+		assert!(matches!(
+			Coder::with_kernel(layout, Kernel::Accelerated),
+			Err(cairn_erasure::Error::UnsupportedKernel(Kernel::Accelerated))
+		));
+	}
 }

@@ -245,3 +245,15 @@ fn rebuild_writes_to_any_writer() {
 	assert_eq!(targets[0].writer, encoded.pieces[1]);
 	assert_eq!(targets[1].writer, encoded.pieces[2]);
 }
+
+#[test]
+fn absurd_file_sizes_are_refused_without_reserving_them() {
+	// Found by the `erasure_decode` fuzz target: `decode_bytes` reserved the claimed size.
+	let coder = coder(2, 4, 1);
+	let piece = vec![7u8; LEAF_SIZE];
+	let pieces = [(0, &piece[..]), (1, &piece[..])];
+	for size in [u64::MAX, u64::MAX / 2, 1 << 40, 4_278_190_129] {
+		assert!(coder.decode_bytes(size, &pieces, None).is_err(), "size {size}");
+		assert!(coder.reconstruct_bytes(size, &pieces, None, &[2]).is_err(), "size {size}");
+	}
+}

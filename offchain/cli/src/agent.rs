@@ -1,0 +1,657 @@
+//! The storage operator's agent (`cairn operator run`).
+//!
+//! - **Registration**: on start, registers the account as an operator with the configured
+//!   bond, capacity, region and IPFS peer address, or checks the existing registration.
+//! - **Assignments**: reconciles every file it has a piece of (a full re-scan of
+//!   `operator_pieces` on start and after any lost subscription, then one file at a time as
+//!   `PiecesAssigned`, `PlacementReported`, `PieceReassigned`, `PiecesReleased`... arrive).
+//!   For each reported piece it holds: pin the piece's CID on its own IPFS daemon (fetched by
+//!   Bitswap), stream it back and check its size and Merkle root against the chain, and only
+//!   then `confirm_piece`. A piece that fails the check is unpinned and not confirmed.
+//! - **Releases**: a piece no longer assigned to it (released, moved away, file removed) is
+//!   unpinned, unless another held piece has the same content.
+//! - **Rewards**: claimed on a schedule when there is something to claim, and on demand
+//!   (`cairn operator claim`).
+//! - **Audits**: on `ChallengeIssued` for one of its pieces, builds the leaf and its Merkle proof
+//!   from the locally pinned piece ([`crate::audit`]), checks it against the on-chain root, and
+//!   answers with `submit_proof` before the deadline.
+//!
+//! The state directory keeps which piece CIDs it pinned ([`state`]), so a restart forgets
+//! nothing the chain no longer tells (a file removed while the agent was down).
+
+pub mod state;
+mod verify;
+
+pub use verify::RootWriter;
+
+use crate::{
+	chain::{self, AccountId, Balance, ChainApi, Client, Notice, Signer, StorageEvent},
+	cid,
+	retry::Backoff,
+	Shutdown,
+};
+use cairn_ipfs::Ipfs;
+use state::{HeldPiece, State, Store};
+use std::{
+	collections::{BTreeMap, BTreeSet},
+	path::PathBuf,
+	time::{Duration, Instant},
+};
+
+/// Why the agent could not do something.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+	/// The chain could not be read or rejected a call.
+	#[error(transparent)]
+	Chain(#[from] chain::Error),
+	/// IPFS failed.
+	#[error(transparent)]
+	Ipfs(#[from] cairn_ipfs::Error),
+	/// A CID from the chain does not parse.
+	#[error(transparent)]
+	Cid(#[from] cid::CidError),
+	/// The piece fetched does not match what the chain recorded.
+	#[error("piece {index} of {file} does not match the chain: {reason}")]
+	BadPiece {
+		/// The file.
+		file: String,
+		/// The piece.
+		index: u32,
+		/// What differs.
+		reason: String,
+	},
+	/// The state directory could not be read or written.
+	#[error("state directory: {0}")]
+	State(std::io::Error),
+	/// The agent has no signing key.
+	#[error("the agent needs a signing key")]
+	NoAccount,
+	/// An audit answer could not be built from the local copy.
+	#[error(transparent)]
+	Audit(#[from] crate::audit::Error),
+	/// A challenge names a piece the chain has no content for (or no longer has).
+	#[error(
+		"challenge {challenge}: piece {index} of {file} is not reported or not pinned any more"
+	)]
+	UnknownPiece {
+		/// The challenge.
+		challenge: u64,
+		/// The file.
+		file: String,
+		/// The piece.
+		index: u32,
+	},
+}
+
+/// The operator's registration parameters.
+#[derive(Clone, Debug)]
+pub struct Registration {
+	/// Bond to hold.
+	pub bond: Balance,
+	/// Capacity offered, in bytes.
+	pub capacity: u64,
+	/// Failure-domain tag.
+	pub region: String,
+	/// IPFS multiaddr to announce (default: the daemon's first address).
+	pub ipfs_peer: Option<String>,
+}
+
+/// Everything `cairn operator run` needs.
+#[derive(Clone)]
+pub struct Config {
+	/// WebSocket RPC URL of a Cairn node.
+	pub rpc_url: String,
+	/// The operator's key.
+	pub signer: Signer,
+	/// IPFS RPC API URL of the operator's own daemon.
+	pub ipfs_api: String,
+	/// Registration parameters.
+	pub registration: Registration,
+	/// Where the agent keeps its state.
+	pub state_dir: PathBuf,
+	/// How often to claim rewards (when there are some).
+	pub claim_interval: Duration,
+	/// How long a piece may take to arrive by Bitswap.
+	pub pin_timeout: Duration,
+}
+
+/// Run the agent until `shutdown`.
+pub async fn run(config: Config, shutdown: Shutdown) -> crate::Result<()> {
+	let client = tokio::select! {
+		client = Client::connect_with_retry(&config.rpc_url, Duration::from_secs(300)) => client?,
+		_ = shutdown.wait() => return Ok(()),
+	};
+	let client = client.with_signer(config.signer.clone());
+	let ipfs = crate::user::ipfs_client(&config.ipfs_api)?;
+	let mut agent = Agent::new(client.clone(), ipfs, &config.state_dir)?;
+	agent.pin_timeout = config.pin_timeout;
+	agent.ensure_registered(&config.registration).await?;
+	let notices = chain::spawn_follower(client, shutdown.clone());
+	agent.run(notices, config.claim_interval, &shutdown).await;
+	tracing::info!("operator agent stopped");
+	Ok(())
+}
+
+/// `cairn operator claim`: claim the rewards now. Returns the amount paid (0 if nothing).
+pub async fn claim_now<C: ChainApi>(chain: &C) -> Result<Balance, Error> {
+	let me = chain.account().ok_or(Error::NoAccount)?;
+	let claimable = chain.claimable_rewards(&me).await?;
+	if claimable == 0 {
+		tracing::info!(account = %me, "nothing to claim yet (rewards arrive when an era completes)");
+		return Ok(0);
+	}
+	tracing::info!(account = %me, claimable, "claiming rewards");
+	let included = chain.claim_rewards().await?;
+	let paid = included
+		.events
+		.iter()
+		.find_map(|e| match e {
+			StorageEvent::RewardsClaimed { amount, .. } => Some(*amount),
+			_ => None,
+		})
+		.unwrap_or(claimable);
+	tracing::info!(account = %me, paid, "rewards claimed");
+	Ok(paid)
+}
+
+/// The agent over a chain and the operator's IPFS daemon.
+pub struct Agent<C, I> {
+	chain: C,
+	ipfs: I,
+	me: AccountId,
+	store: Store,
+	state: State,
+	/// How long a piece may take to arrive by Bitswap.
+	pub pin_timeout: Duration,
+	retry: BTreeMap<Vec<u8>, (Instant, Backoff)>,
+}
+
+impl<C: ChainApi, I: Ipfs> Agent<C, I> {
+	/// An agent keeping its state in `state_dir`.
+	pub fn new(chain: C, ipfs: I, state_dir: &std::path::Path) -> Result<Self, Error> {
+		let me = chain.account().ok_or(Error::NoAccount)?;
+		let store = Store::open(state_dir).map_err(Error::State)?;
+		let state = store.load().map_err(Error::State)?;
+		tracing::info!(account = %me, held = state.pieces.len(), dir = %state_dir.display(), "operator state loaded");
+		Ok(Self {
+			chain,
+			ipfs,
+			me,
+			store,
+			state,
+			pin_timeout: Duration::from_secs(120),
+			retry: BTreeMap::new(),
+		})
+	}
+
+	/// The persisted state.
+	pub fn state(&self) -> &State {
+		&self.state
+	}
+
+	fn save(&self) -> Result<(), Error> {
+		self.store.save(&self.state).map_err(Error::State)
+	}
+
+	/// Register with `registration`, or check the existing registration.
+	pub async fn ensure_registered(&self, registration: &Registration) -> Result<(), Error> {
+		if let Some(info) = self.chain.operator(&self.me).await? {
+			let record = &info.record;
+			tracing::info!(
+				account = %self.me, bond = record.bond, capacity = record.capacity, used = record.used,
+				region = %String::from_utf8_lossy(&record.region), status = ?record.status,
+				pieces = record.piece_count, claimable = info.claimable,
+				"already registered as an operator"
+			);
+			if record.capacity != registration.capacity
+				|| record.region != registration.region.as_bytes()
+			{
+				tracing::warn!(
+					"the on-chain capacity/region differ from the configured ones; keeping the on-chain values"
+				);
+			}
+			return Ok(());
+		}
+		let peer = match &registration.ipfs_peer {
+			Some(peer) => peer.clone(),
+			None => {
+				let id = self.ipfs.id().await?;
+				id.addresses.first().cloned().unwrap_or_else(|| format!("/p2p/{}", id.peer_id))
+			}
+		};
+		tracing::info!(
+			account = %self.me, bond = registration.bond, capacity = registration.capacity,
+			region = %registration.region, %peer, "not registered yet: registering as an operator"
+		);
+		self.chain
+			.register_operator(
+				registration.bond,
+				registration.capacity,
+				&registration.region,
+				&peer,
+			)
+			.await?;
+		tracing::info!(account = %self.me, "registered");
+		Ok(())
+	}
+
+	/// Reconcile every file the chain assigns to us or we hold a piece of.
+	pub async fn reconcile_all(&mut self) -> Result<usize, Error> {
+		let assigned = chain::all_operator_pieces(&self.chain, &self.me).await?;
+		let mut files: BTreeSet<Vec<u8>> = assigned.into_iter().map(|p| p.cid).collect();
+		files.extend(self.state.files());
+		tracing::info!(files = files.len(), "full re-scan of the pieces assigned to us");
+		let count = files.len();
+		for file in files {
+			if let Err(error) = self.reconcile_file(&file).await {
+				self.schedule_retry(&file, &error);
+			}
+		}
+		Ok(count)
+	}
+
+	fn schedule_retry(&mut self, file: &[u8], error: &Error) {
+		let (due, backoff) = self.retry.entry(file.to_vec()).or_insert_with(|| {
+			(Instant::now(), Backoff::new(Duration::from_secs(5), Duration::from_secs(300)))
+		});
+		let delay = backoff.next_delay();
+		*due = Instant::now() + delay;
+		tracing::warn!(file = %cid::display(file), %error, ?delay, "reconciling failed; will retry");
+	}
+
+	/// Bring our copy of `file`'s pieces in line with the chain: pin, verify and confirm the
+	/// pieces assigned to us; unpin the ones that are not any more.
+	pub async fn reconcile_file(&mut self, file: &[u8]) -> Result<(), Error> {
+		let name = cid::display(file);
+		let info = self.chain.file(file).await?;
+		let mine: Vec<(u32, chain::PieceRecord)> = info
+			.as_ref()
+			.map(|info| info.pieces_of(&self.me).map(|(i, p)| (i, p.clone())).collect())
+			.unwrap_or_default();
+		let indices: BTreeSet<u32> = mine.iter().map(|(i, _)| *i).collect();
+
+		// Released pieces first: they free space.
+		for held in self.state.pieces_of(file) {
+			if !indices.contains(&held.index) {
+				let why = if info.is_none() {
+					"the pin was removed"
+				} else {
+					"released or moved to another operator"
+				};
+				self.release(file, &held, why).await?;
+			}
+		}
+
+		for (index, piece) in mine {
+			let key = State::key(file, index);
+			let held = self.state.pieces.entry(key.clone()).or_insert_with(|| HeldPiece {
+				file: hex::encode(file),
+				index,
+				pinned: None,
+				confirmed: false,
+			});
+			let Some(content) = piece.content else {
+				tracing::info!(file = %name, index, "assigned to us; waiting for the storage worker to report it");
+				self.save()?;
+				continue;
+			};
+			let piece_cid = cid::from_bytes(&content.cid)?;
+			let piece_text = piece_cid.to_string();
+			if held.pinned.as_deref() != Some(piece_text.as_str()) || !piece.confirmed {
+				// Pin (idempotent) and check the bytes before vouching for them.
+				tracing::info!(file = %name, index, piece = %piece_text, "pinning our piece (fetched from the network if needed)");
+				self.ipfs.pin_add(&piece_cid, self.pin_timeout).await?;
+				if let Err(error) = self.verify(&piece_cid, &content, &name, index).await {
+					tracing::error!(file = %name, index, %error, "piece does not match its on-chain root: unpinning, not confirming");
+					self.ipfs.pin_rm(&piece_cid).await?;
+					return Err(error);
+				}
+				if let Some(held) = self.state.pieces.get_mut(&key) {
+					held.pinned = Some(piece_text.clone());
+				}
+				self.save()?;
+			}
+			if piece.confirmed {
+				if let Some(held) = self.state.pieces.get_mut(&key) {
+					held.confirmed = true;
+				}
+				self.save()?;
+				continue;
+			}
+			tracing::info!(file = %name, index, "piece verified against its root: confirming");
+			match self.chain.confirm_piece(file, index).await {
+				Ok(_) => tracing::info!(file = %name, index, "piece confirmed"),
+				Err(error)
+					if error
+						.dispatch()
+						.is_some_and(|d| d.is("Storage", "PieceAlreadyConfirmed")) =>
+				{
+					tracing::info!(file = %name, index, "already confirmed")
+				}
+				Err(error) => return Err(error.into()),
+			}
+			if let Some(held) = self.state.pieces.get_mut(&key) {
+				held.confirmed = true;
+			}
+			self.save()?;
+		}
+		Ok(())
+	}
+
+	async fn verify(
+		&self,
+		piece_cid: &cairn_ipfs::Cid,
+		content: &chain::PieceContent,
+		file: &str,
+		index: u32,
+	) -> Result<(), Error> {
+		let bad = |reason: String| Error::BadPiece { file: file.to_string(), index, reason };
+		let mut writer = RootWriter::default();
+		self.ipfs.cat_to(piece_cid, &mut writer).await?;
+		let (root, size) = writer.finish().map_err(|e| bad(e.to_string()))?;
+		if size != content.size {
+			return Err(bad(format!("{size} bytes, the chain says {}", content.size)));
+		}
+		if root != content.root {
+			return Err(bad(format!(
+				"root {} , the chain says {}",
+				hex::encode(root),
+				hex::encode(content.root)
+			)));
+		}
+		Ok(())
+	}
+
+	async fn release(&mut self, file: &[u8], held: &HeldPiece, why: &str) -> Result<(), Error> {
+		let key = State::key(file, held.index);
+		if let Some(pinned) = &held.pinned {
+			if self.state.other_holder_of(pinned, &key) {
+				tracing::info!(file = %cid::display(file), index = held.index, why, "piece released; its content is still held for another piece, keeping the pin");
+			} else {
+				tracing::info!(file = %cid::display(file), index = held.index, piece = %pinned, why, "piece released: unpinning");
+				self.ipfs.pin_rm(&cid::parse(pinned)?).await?;
+			}
+		}
+		self.state.pieces.remove(&key);
+		self.save()
+	}
+
+	/// Answer an audit challenge from our pinned copy of the piece.
+	pub async fn answer_challenge(&self, challenge: &crate::audit::Challenge) -> Result<(), Error> {
+		let name = cid::display(&challenge.cid);
+		let unknown = || Error::UnknownPiece {
+			challenge: challenge.id,
+			file: name.clone(),
+			index: challenge.piece_index,
+		};
+		let info = self.chain.file(&challenge.cid).await?.ok_or_else(unknown)?;
+		let content = info
+			.piece(challenge.piece_index)
+			.and_then(|p| p.content.clone())
+			.ok_or_else(unknown)?;
+		let piece_cid = cid::from_bytes(&content.cid)?;
+		tracing::info!(
+			challenge = challenge.id, file = %name, index = challenge.piece_index,
+			leaf = challenge.leaf_index, deadline = challenge.deadline,
+			"challenged: proving we still hold the piece"
+		);
+		let answer = crate::audit::answer(&self.ipfs, &piece_cid, &content.root, challenge).await?;
+		self.chain.submit_proof(answer.challenge_id, answer.leaf, answer.proof).await?;
+		tracing::info!(challenge = challenge.id, file = %name, "audit answer submitted");
+		Ok(())
+	}
+
+	/// Answer the challenges addressed to us in `events`, and log our audit results.
+	pub async fn on_audit_events(&self, events: &[StorageEvent]) {
+		for event in events {
+			match event {
+				StorageEvent::ChallengeIssued {
+					challenge,
+					cid,
+					index,
+					operator,
+					leaf_index,
+					deadline,
+					..
+				} if *operator == self.me => {
+					let challenge = crate::audit::Challenge {
+						id: *challenge,
+						cid: cid.clone(),
+						piece_index: *index,
+						leaf_index: *leaf_index,
+						deadline: *deadline,
+					};
+					if let Err(error) = self.answer_challenge(&challenge).await {
+						tracing::error!(challenge = challenge.id, %error, "cannot answer an audit challenge");
+					}
+				}
+				StorageEvent::AuditPassed { challenge, cid, index, operator, .. }
+					if *operator == self.me =>
+				{
+					tracing::info!(challenge, file = %cid::display(cid), index, "audit passed")
+				}
+				StorageEvent::AuditFailed { challenge, cid, index, operator, slashed, .. }
+					if *operator == self.me =>
+				{
+					tracing::error!(challenge, file = %cid::display(cid), index, slashed, "audit FAILED")
+				}
+				_ => {}
+			}
+		}
+	}
+
+	/// The files one block's events ask us to look at again.
+	pub fn files_touched(&self, events: &[StorageEvent]) -> BTreeSet<Vec<u8>> {
+		let me = &self.me;
+		let held: BTreeSet<Vec<u8>> = self.state.files().into_iter().collect();
+		let mut files = BTreeSet::new();
+		for event in events {
+			let relevant = match event {
+				StorageEvent::PiecesAssigned { operators, .. }
+				| StorageEvent::PiecesReleased { operators, .. } => operators.iter().any(|(_, o)| o == me),
+				StorageEvent::PieceReassigned { from, to, .. } => from == me || to == me,
+				StorageEvent::ReassignmentFailed { operator, .. } => operator == me,
+				StorageEvent::PlacementReported { cid, .. }
+				| StorageEvent::PinRemoved { cid, .. }
+				| StorageEvent::FileStateChanged { cid, .. } => held.contains(cid),
+				_ => false,
+			};
+			if let (true, Some(cid)) = (relevant, event.cid()) {
+				files.insert(cid.to_vec());
+			}
+		}
+		files
+	}
+
+	/// Run until `shutdown`.
+	pub async fn run(
+		&mut self,
+		mut notices: tokio::sync::mpsc::Receiver<Notice>,
+		claim_interval: Duration,
+		shutdown: &Shutdown,
+	) {
+		let mut next_claim = Instant::now() + claim_interval;
+		loop {
+			let now = Instant::now();
+			let due: Vec<Vec<u8>> =
+				self.retry.iter().filter(|(_, (d, _))| *d <= now).map(|(f, _)| f.clone()).collect();
+			for file in due {
+				match self.reconcile_file(&file).await {
+					Ok(()) => {
+						self.retry.remove(&file);
+					}
+					Err(error) => self.schedule_retry(&file, &error),
+				}
+			}
+			let wake =
+				self.retry.values().map(|(d, _)| *d).min().unwrap_or(next_claim).min(next_claim);
+			tokio::select! {
+				_ = shutdown.wait() => return,
+				notice = notices.recv() => match notice {
+					Some(Notice::Resync) => {
+						if let Err(error) = self.reconcile_all().await {
+							tracing::warn!(%error, "full re-scan failed; trying again on the next retry");
+						}
+					}
+					Some(Notice::Block(block)) => {
+						self.on_audit_events(&block.events).await;
+						for file in self.files_touched(&block.events) {
+							tracing::debug!(block = block.number, file = %cid::display(&file), "events about our pieces");
+							if let Err(error) = self.reconcile_file(&file).await {
+								self.schedule_retry(&file, &error);
+							}
+						}
+					}
+					None => return,
+				},
+				_ = tokio::time::sleep_until(wake.into()) => {
+					if Instant::now() >= next_claim {
+						if let Err(error) = claim_now(&self.chain).await {
+							tracing::warn!(%error, "scheduled reward claim failed");
+						}
+						next_claim = Instant::now() + claim_interval;
+					}
+				}
+			}
+		}
+	}
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+	use super::*;
+	use crate::testing::{account, FakeChain, FakeIpfs};
+	use cairn_storage_primitives::{piece_root, LEAF_SIZE};
+
+	fn piece(seed: u8) -> Vec<u8> {
+		(0..2 * LEAF_SIZE).map(|i| (i as u8).wrapping_mul(seed)).collect()
+	}
+
+	/// A chain where `me` (account 1) holds piece 0 of a file, reported with `bytes`' root.
+	fn setup(bytes: &[u8]) -> (FakeChain, FakeIpfs, Vec<u8>, Vec<u8>) {
+		let chain = FakeChain::new(account(1));
+		let network = FakeIpfs::default();
+		let file = FakeIpfs::cid_of(b"the file");
+		chain.pin_on(&file, 4000, 1, &[account(1), account(2)]);
+		let piece_cid = FakeIpfs::cid_of(bytes);
+		let root = piece_root(bytes).expect("root");
+		chain.set_content(
+			&file,
+			0,
+			chain::PieceContent { cid: piece_cid.clone(), size: bytes.len() as u64, root },
+		);
+		network.offer(&piece_cid, bytes);
+		(chain, network, file, piece_cid)
+	}
+
+	#[tokio::test]
+	async fn registers_once() {
+		let chain = FakeChain::new(account(1));
+		let dir = tempfile::tempdir().expect("tempdir");
+		let agent = Agent::new(chain.clone(), FakeIpfs::default(), dir.path()).expect("agent");
+		let registration = Registration {
+			bond: 100,
+			capacity: 1 << 30,
+			region: "eu-west".into(),
+			ipfs_peer: Some("/ip4/127.0.0.1/tcp/4001".into()),
+		};
+		agent.ensure_registered(&registration).await.expect("registers");
+		agent.ensure_registered(&registration).await.expect("checks, does not register twice");
+		assert!(chain.operator(&account(1)).await.expect("read").is_some());
+	}
+
+	#[tokio::test]
+	async fn pins_verifies_and_confirms_then_unpins_when_released() {
+		let bytes = piece(3);
+		let (chain, ipfs, file, piece_cid) = setup(&bytes);
+		let dir = tempfile::tempdir().expect("tempdir");
+		let mut agent = Agent::new(chain.clone(), ipfs.clone(), dir.path()).expect("agent");
+		assert_eq!(agent.reconcile_all().await.expect("scan"), 1);
+		assert!(ipfs.is_pinned(&piece_cid));
+		assert!(chain.file_now(&file).pieces[0].1.confirmed);
+		assert_eq!(chain.confirms(), 1);
+
+		// Again: nothing new is confirmed.
+		agent.reconcile_all().await.expect("scan");
+		assert_eq!(chain.confirms(), 1);
+
+		// A restart remembers the pin; the file is removed while the agent is down.
+		drop(agent);
+		chain.unpin(&file);
+		let mut agent = Agent::new(chain.clone(), ipfs.clone(), dir.path()).expect("agent");
+		assert_eq!(agent.state().pieces.len(), 1);
+		agent.reconcile_all().await.expect("scan");
+		assert!(!ipfs.is_pinned(&piece_cid));
+		assert!(agent.state().pieces.is_empty());
+	}
+
+	#[tokio::test]
+	async fn a_corrupt_piece_is_not_confirmed_and_not_kept() {
+		let bytes = piece(5);
+		let (chain, ipfs, file, piece_cid) = setup(&bytes);
+		// The network serves other bytes under the piece's CID.
+		ipfs.offer(&piece_cid, &piece(7));
+		let dir = tempfile::tempdir().expect("tempdir");
+		let mut agent = Agent::new(chain.clone(), ipfs.clone(), dir.path()).expect("agent");
+		let error = agent.reconcile_file(&file).await.expect_err("rejected");
+		assert!(matches!(error, Error::BadPiece { index: 0, .. }), "{error}");
+		assert_eq!(chain.confirms(), 0);
+		assert!(!ipfs.is_pinned(&piece_cid));
+	}
+
+	#[tokio::test]
+	async fn a_piece_moved_away_is_unpinned_and_events_are_filtered() {
+		let bytes = piece(9);
+		let (chain, ipfs, file, piece_cid) = setup(&bytes);
+		let dir = tempfile::tempdir().expect("tempdir");
+		let mut agent = Agent::new(chain.clone(), ipfs.clone(), dir.path()).expect("agent");
+		agent.reconcile_file(&file).await.expect("holds");
+		let moved = StorageEvent::PieceReassigned {
+			cid: file.clone(),
+			index: 0,
+			from: account(1),
+			to: account(3),
+		};
+		let other = StorageEvent::PiecesAssigned { cid: vec![9], operators: vec![(0, account(4))] };
+		assert_eq!(agent.files_touched(&[moved, other]), BTreeSet::from([file.clone()]));
+		chain.reassign(&file, 0, account(3));
+		agent.reconcile_file(&file).await.expect("releases");
+		assert!(!ipfs.is_pinned(&piece_cid));
+	}
+
+	#[tokio::test]
+	async fn challenges_to_us_are_answered_with_a_proof_that_verifies() {
+		let bytes = piece(11);
+		let (chain, ipfs, file, _) = setup(&bytes);
+		let dir = tempfile::tempdir().expect("tempdir");
+		let mut agent = Agent::new(chain.clone(), ipfs.clone(), dir.path()).expect("agent");
+		agent.reconcile_file(&file).await.expect("holds");
+		let challenge = |id, operator| StorageEvent::ChallengeIssued {
+			challenge: id,
+			cid: file.clone(),
+			index: 0,
+			operator,
+			leaf_index: 1,
+			deadline: 50,
+			attempt: 0,
+		};
+		agent.on_audit_events(&[challenge(5, account(1)), challenge(6, account(2))]).await;
+		let proofs = chain.proofs();
+		assert_eq!(proofs.len(), 1, "only the challenge addressed to us is answered");
+		let (id, leaf, proof) = &proofs[0];
+		assert_eq!(*id, 5);
+		let root = piece_root(&bytes).expect("root");
+		cairn_storage_primitives::verify(&root, 2, 1, leaf, proof).expect("verifies");
+	}
+
+	#[tokio::test]
+	async fn claims_only_when_there_is_something() {
+		let chain = FakeChain::new(account(1));
+		assert_eq!(claim_now(&chain).await.expect("nothing"), 0);
+		chain.set_claimable(42);
+		assert_eq!(claim_now(&chain).await.expect("claims"), 42);
+		assert_eq!(chain.claimed(), 42);
+	}
+}

@@ -161,27 +161,27 @@ fn encode(c: &mut Criterion, setup: &Setup) {
 	group.inner.finish();
 }
 
+/// The raw crate's view of `shards` with only the `chosen` ones present.
+fn slots<'a>(
+	shards: &'a mut [Vec<u8>],
+	chosen: &std::ops::Range<usize>,
+) -> Vec<(&'a mut [u8], bool)> {
+	shards.iter_mut().enumerate().map(|(i, shard)| (&mut shard[..], chosen.contains(&i))).collect()
+}
+
 fn decode(c: &mut Criterion, setup: &Setup) {
 	let mut group = group(c, "decode", setup.file.len());
 	let mut shards = setup.shards.clone();
 	let chosen = setup.chosen();
 	setup.bench(&mut group, "raw", || {
-		let mut slots: Vec<(&mut [u8], bool)> = shards
-			.iter_mut()
-			.enumerate()
-			.map(|(i, shard)| (&mut shard[..], chosen.contains(&i)))
-			.collect();
+		let mut slots = slots(&mut shards, &chosen);
 		setup.rs.reconstruct_data(black_box(&mut slots)).expect("decodes");
 	});
 	setup.bench(&mut group, "raw_copy", || {
 		for i in chosen.clone() {
 			shards[i].copy_from_slice(black_box(&setup.shards[i]));
 		}
-		let mut slots: Vec<(&mut [u8], bool)> = shards
-			.iter_mut()
-			.enumerate()
-			.map(|(i, shard)| (&mut shard[..], chosen.contains(&i)))
-			.collect();
+		let mut slots = slots(&mut shards, &chosen);
 		setup.rs.reconstruct_data(black_box(&mut slots)).expect("decodes");
 	});
 	let size = setup.file.len() as u64;
@@ -198,22 +198,14 @@ fn repair(c: &mut Criterion, setup: &Setup) {
 	let mut shards = setup.shards.clone();
 	let chosen = setup.chosen();
 	setup.bench(&mut group, "raw", || {
-		let mut slots: Vec<(&mut [u8], bool)> = shards
-			.iter_mut()
-			.enumerate()
-			.map(|(i, shard)| (&mut shard[..], chosen.contains(&i)))
-			.collect();
+		let mut slots = slots(&mut shards, &chosen);
 		setup.rs.reconstruct(black_box(&mut slots)).expect("rebuilds");
 	});
 	setup.bench(&mut group, "raw_copy", || {
 		for i in chosen.clone() {
 			shards[i].copy_from_slice(black_box(&setup.shards[i]));
 		}
-		let mut slots: Vec<(&mut [u8], bool)> = shards
-			.iter_mut()
-			.enumerate()
-			.map(|(i, shard)| (&mut shard[..], chosen.contains(&i)))
-			.collect();
+		let mut slots = slots(&mut shards, &chosen);
 		setup.rs.reconstruct(black_box(&mut slots)).expect("rebuilds");
 	});
 	let size = setup.file.len() as u64;

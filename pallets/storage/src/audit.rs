@@ -240,12 +240,11 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let Some(piece) = Pieces::<T>::get(file_id, index) else { return };
-		let leaves = file.piece_size / cairn_storage_primitives::LEAF_SIZE as u64;
-		if leaves == 0 {
+		let Some(leaves) = file.leaf_count() else {
 			defensive!("pieces are whole leaves");
 			return;
-		}
-		let leaf_index = ((draw >> 32) % leaves) as u32;
+		};
+		let leaf_index = ((draw >> 32) % u64::from(leaves)) as u32;
 		Self::open_challenge(now, &file, file_id, index, piece.operator, leaf_index, 0);
 	}
 
@@ -375,8 +374,7 @@ impl<T: Config> Pallet<T> {
 
 		Challenges::<T>::remove(id);
 		PieceChallenge::<T>::remove(challenge.file, challenge.index);
-		let leaves = u32::try_from(file.piece_size / cairn_storage_primitives::LEAF_SIZE as u64)
-			.unwrap_or(u32::MAX);
+		let leaves = file.leaf_count().unwrap_or(u32::MAX);
 		let valid =
 			cairn_storage_primitives::verify(&root.0, leaves, challenge.leaf_index, &leaf, &proof)
 				.is_ok();
@@ -482,14 +480,14 @@ impl<T: Config> Pallet<T> {
 			_ => Standing::Good,
 		};
 		if standing != reputation.standing {
-			Self::change_standing(who, reputation.standing, standing, score);
+			Self::change_standing(who, standing, score);
 			reputation.standing = standing;
 		}
 		Reputations::<T>::insert(who, reputation);
 		score
 	}
 
-	fn change_standing(who: &T::AccountId, from: Standing, to: Standing, score: Perbill) {
+	fn change_standing(who: &T::AccountId, to: Standing, score: Perbill) {
 		let leaving = Operators::<T>::get(who)
 			.map(|op| matches!(op.status, OperatorStatus::Leaving { .. }))
 			.unwrap_or(true);
@@ -517,7 +515,6 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		let _ = from;
 	}
 
 	/// Whether an operator's audit standing lets it receive new pieces.

@@ -152,8 +152,9 @@ fn audited_piece<T: Config>(
 	let size = T::MaxFileSize::get();
 	assert!(Storage::<T>::do_request_pin(owner, c.clone(), size, PinTier::Standard, 1).is_ok());
 	let file_id = FileIds::<T>::get(&c).unwrap_or_default();
-	let piece_size = Files::<T>::get(file_id).map(|f| f.piece_size).unwrap_or_default();
-	let leaves = (piece_size / LEAF_SIZE as u64) as u32;
+	let file = Files::<T>::get(file_id);
+	let piece_size = file.as_ref().map(|f| f.piece_size).unwrap_or_default();
+	let leaves = file.and_then(|f| f.leaf_count()).unwrap_or_default();
 	let leaf_index = leaves.saturating_sub(1);
 	let depth = 32 - leaf_index.leading_zeros();
 	let proof = MerkleProof {

@@ -68,13 +68,7 @@ impl<T: Config> Pallet<T> {
 				file.k >= 1 && file.k <= file.n && file.n <= T::MaxPiecesPerFile::get(),
 				"1 <= k <= n <= MaxPiecesPerFile"
 			);
-			let planned = u16::try_from(file.k)
-				.ok()
-				.zip(u16::try_from(file.n).ok())
-				.and_then(|(k, n)| {
-					cairn_storage_primitives::Layout::with_shard_size(k, n, T::ShardSize::get())
-						.ok()
-				})
+			let planned = piece_layout(file.k, file.n, T::ShardSize::get())
 				.and_then(|layout| layout.piece_size(file.size).ok());
 			ensure!(planned == Some(file.piece_size), "piece size follows the shared layout");
 

@@ -115,9 +115,7 @@ impl TierConfig {
 
 	/// The piece layout of this tier with shards of `shard_size` bytes, if valid.
 	pub fn layout(&self, shard_size: u32) -> Option<cairn_storage_primitives::Layout> {
-		let k = u16::try_from(self.k).ok()?;
-		let n = u16::try_from(self.n).ok()?;
-		cairn_storage_primitives::Layout::with_shard_size(k, n, shard_size).ok()
+		piece_layout(self.k, self.n, shard_size)
 	}
 
 	/// Size of each piece of a file of `size` bytes (a whole number of 2 KiB leaves, at least
@@ -125,6 +123,13 @@ impl TierConfig {
 	pub fn piece_size(&self, size: u64, shard_size: u32) -> Option<u64> {
 		self.layout(shard_size)?.piece_size(size).ok()
 	}
+}
+
+/// The shared piece layout of `k`-of-`n` coding with shards of `shard_size` bytes, if valid.
+pub fn piece_layout(k: u32, n: u32, shard_size: u32) -> Option<cairn_storage_primitives::Layout> {
+	let k = u16::try_from(k).ok()?;
+	let n = u16::try_from(n).ok()?;
+	cairn_storage_primitives::Layout::with_shard_size(k, n, shard_size).ok()
 }
 
 /// Lifecycle of an operator.
@@ -251,6 +256,12 @@ pub struct FileRecord<T: Config> {
 }
 
 impl<T: Config> FileRecord<T> {
+	/// Number of 2 KiB Merkle leaves in each of its pieces (`None` only if the record breaks
+	/// the layout invariant).
+	pub fn leaf_count(&self) -> Option<u32> {
+		cairn_storage_primitives::leaf_count(self.piece_size).ok()
+	}
+
 	/// Whether the current eras are paid for (operators earn rewards).
 	pub fn is_funded(&self) -> bool {
 		self.state != FileState::Expired

@@ -160,7 +160,7 @@ fn audited_piece<T: Config>(
 	let proof = MerkleProof {
 		siblings: BoundedVec::truncate_from((0..depth).map(|i| [i as u8; 32]).collect::<Vec<_>>()),
 	};
-	let leaf = vec![7u8; LEAF_SIZE];
+	let leaf = alloc::vec![7u8; LEAF_SIZE];
 	let root = root_from_proof(leaves, leaf_index, &leaf, &proof).unwrap_or_default();
 	let report =
 		PieceReport { index: 0, cid: cid::<T>(1_000_000), size: piece_size, root: H256(root) };

@@ -415,8 +415,10 @@ impl<T: Config> Pallet<T> {
 			}
 		});
 		if vetted {
-			Self::deposit_event(Event::<T>::OperatorVetted { who });
+			Self::deposit_event(Event::<T>::OperatorVetted { who: who.clone() });
 		}
+		// Answering proves it is reachable.
+		Self::mark_online(&who);
 	}
 
 	fn audit_failed(
@@ -479,40 +481,28 @@ impl<T: Config> Pallet<T> {
 			_ if score < T::SuspensionThreshold::get() => Standing::Suspended,
 			_ => Standing::Good,
 		};
-		if standing != reputation.standing {
-			Self::change_standing(who, standing, score);
-			reputation.standing = standing;
-		}
+		let changed = standing != reputation.standing;
+		reputation.standing = standing;
 		Reputations::<T>::insert(who, reputation);
+		if changed {
+			Self::change_standing(who, standing, score);
+		}
 		score
 	}
 
 	fn change_standing(who: &T::AccountId, to: Standing, score: Perbill) {
-		let leaving = Operators::<T>::get(who)
-			.map(|op| matches!(op.status, OperatorStatus::Leaving { .. }))
-			.unwrap_or(true);
+		// The new standing is stored: eligibility follows it.
+		Self::refresh_eligibility(who);
+		let who = who.clone();
 		match to {
-			Standing::Good => {
-				if !leaving {
-					EligibleOperators::<T>::mutate(|eligible| {
-						if !eligible.contains(who) {
-							// At most `MaxOperators` operators exist, so this fits.
-							let _ = eligible.try_push(who.clone()).defensive();
-						}
-					});
-				}
-				Self::deposit_event(Event::<T>::OperatorReinstated { who: who.clone(), score });
+			Standing::Good => Self::deposit_event(Event::<T>::OperatorReinstated { who, score }),
+			Standing::Suspended => {
+				Self::deposit_event(Event::<T>::OperatorSuspended { who, score })
 			}
-			Standing::Suspended | Standing::Disqualified => {
-				EligibleOperators::<T>::mutate(|eligible| eligible.retain(|a| a != who));
-				if to == Standing::Suspended {
-					Self::deposit_event(Event::<T>::OperatorSuspended { who: who.clone(), score });
-				} else {
-					Self::deposit_event(Event::<T>::OperatorDisqualified {
-						who: who.clone(),
-						score,
-					});
-				}
+			Standing::Disqualified => {
+				// Its pieces are written off and handed over by repair.
+				Self::sweep_operator(&who);
+				Self::deposit_event(Event::<T>::OperatorDisqualified { who, score });
 			}
 		}
 	}

@@ -220,6 +220,44 @@ fn operator_with_pieces<T: Config>(p: u32) -> T::AccountId {
 	who
 }
 
+/// A stored file of `MaxPiecesPerFile` pieces among `operators` operators whose pieces
+/// `0..p` were moved by repair to spare operators and wait for the worker's report.
+fn repairing_file<T: Config>(p: u32, operators: u32) -> (FileId, CidOf<T>) {
+	setup::<T>();
+	let n = max_pieces::<T>();
+	set_tier::<T>(PinTier::Standard, tier_config(1, n, 1));
+	let all = crate::benchmarking::operators::<T>(operators.max(n + p));
+	let owner = funded::<T>("owner", 0);
+	let c = stored::<T>(&owner, 0, PinTier::Standard, 10);
+	let id = FileIds::<T>::get(&c).unwrap_or_default();
+	let holders: Vec<T::AccountId> =
+		Pieces::<T>::iter_prefix_values(id).map(|piece| piece.operator).collect();
+	let spares: Vec<T::AccountId> = all.into_iter().filter(|w| !holders.contains(w)).collect();
+	if let Some(mut file) = Files::<T>::get(id) {
+		let era = Storage::<T>::current_era();
+		Storage::<T>::settle_file(&mut file, era);
+		for (index, to) in (0..p).zip(spares.iter()) {
+			assert!(Storage::<T>::move_piece(id, &mut file, index, to, era).is_some());
+		}
+		Files::<T>::insert(id, file);
+		AwaitingRepair::<T>::insert(id, ());
+	}
+	(id, c)
+}
+
+/// Fills the repair queue with `count` entries of other (nonexistent) files, none of them due.
+fn fill_repair_queue<T: Config>(count: u32) {
+	let entries = (0..count)
+		.map(|i| RepairEntry {
+			healthy: u32::MAX,
+			file: FileId::MAX - FileId::from(i),
+			not_before: BlockNumberFor::<T>::max_value(),
+		})
+		.rev()
+		.collect::<Vec<_>>();
+	RepairQueue::<T>::put(BoundedVec::truncate_from(entries));
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -583,6 +621,108 @@ mod benchmarks {
 		}
 
 		assert_ne!(Pieces::<T>::get(id, 0).map(|p| p.operator), before);
+	}
+
+	#[benchmark]
+	fn report_operator_offline() {
+		setup::<T>();
+		// The report that reaches the threshold: marks offline, leaves eligibility (a full list)
+		// and queues a health sweep.
+		let all = operators::<T>(T::MaxOperators::get());
+		let target = all[all.len() / 2].clone();
+		frame_system::Pallet::<T>::set_block_number(2u32.into());
+		let count = T::OfflineReportThreshold::get().saturating_sub(1);
+		if count > 0 {
+			OfflineReportsOf::<T>::insert(
+				&target,
+				OfflineReports { first: 1u32.into(), last: 1u32.into(), count },
+			);
+		}
+		let worker = worker::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(worker), target.clone());
+
+		assert!(Operators::<T>::get(&target).is_some_and(|op| op.offline_since.is_some()));
+		assert!(HealthSweeps::<T>::get().contains(&target));
+	}
+
+	#[benchmark]
+	fn report_repair(p: Linear<1, { max_pieces::<T>() }>) {
+		let (id, c) = repairing_file::<T>(p, 0);
+		let reports = reports::<T>(&c, 0..p);
+		let worker = worker::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(worker), c.clone(), reports);
+
+		assert!(!AwaitingRepair::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn on_initialize_health_check() {
+		setup::<T>();
+		// One piece of an offline operator; its file of `MaxPiecesPerFile` pieces drops below
+		// `m` and is inserted at the front of an almost full repair queue.
+		let n = max_pieces::<T>();
+		set_tier::<T>(PinTier::Standard, tier_config(1, n, 1));
+		operators::<T>(n);
+		let owner = funded::<T>("owner", 0);
+		let c = stored::<T>(&owner, 0, PinTier::Standard, 10);
+		let id = FileIds::<T>::get(&c).unwrap_or_default();
+		for index in 0..2u32.min(n) {
+			if let Some(piece) = Pieces::<T>::get(id, index) {
+				Operators::<T>::mutate(&piece.operator, |op| {
+					if let Some(op) = op {
+						op.offline_since = Some(1u32.into());
+					}
+				});
+				if index == 0 {
+					Storage::<T>::sweep_operator(&piece.operator);
+				}
+			}
+		}
+		fill_repair_queue::<T>(T::MaxRepairQueue::get().saturating_sub(1));
+		let now = frame_system::Pallet::<T>::block_number();
+
+		#[block]
+		{
+			Storage::<T>::process_health_checks(now);
+		}
+
+		assert!(RepairQueue::<T>::get().iter().any(|e| e.file == id));
+	}
+
+	#[benchmark]
+	fn on_initialize_repair(p: Linear<1, { max_pieces::<T>() }>) {
+		setup::<T>();
+		// `p` pieces of leaving operators move among all other operators (`MaxOperators`),
+		// past a full queue of entries that are not due.
+		let n = max_pieces::<T>();
+		set_tier::<T>(PinTier::Standard, tier_config(1, n, 1));
+		operators::<T>(T::MaxOperators::get());
+		let owner = funded::<T>("owner", 0);
+		let c = stored::<T>(&owner, 0, PinTier::Standard, 10);
+		let id = FileIds::<T>::get(&c).unwrap_or_default();
+		for index in 0..p {
+			if let Some(piece) = Pieces::<T>::get(id, index) {
+				assert!(Storage::<T>::do_unregister_operator(piece.operator).is_ok());
+			}
+		}
+		HealthSweeps::<T>::kill();
+		fill_repair_queue::<T>(T::MaxRepairQueue::get().saturating_sub(1));
+		let now = frame_system::Pallet::<T>::block_number();
+		RepairQueue::<T>::mutate(|queue| {
+			let entry = RepairEntry { healthy: n.saturating_sub(p), file: id, not_before: now };
+			assert!(queue.try_insert(0, entry).is_ok());
+		});
+
+		#[block]
+		{
+			Storage::<T>::process_repairs(now);
+		}
+
+		assert_eq!(Files::<T>::get(id).map(|f| f.repairing), Some(p));
 	}
 
 	impl_benchmark_test_suite!(

@@ -50,6 +50,7 @@ impl<T: Config> Pallet<T> {
 			region: region.clone(),
 			ipfs_peer,
 			status,
+			offline_since: None,
 			piece_count: 0,
 			reward_rate: Zero::zero(),
 			pending_rewards: Zero::zero(),
@@ -144,6 +145,8 @@ impl<T: Config> Pallet<T> {
 		record.status = OperatorStatus::Leaving { since: now };
 		Operators::<T>::insert(&who, record);
 		EligibleOperators::<T>::mutate(|eligible| eligible.retain(|a| a != &who));
+		// Its pieces are handed over to other operators by repair.
+		Self::sweep_operator(&who);
 		Self::deposit_event(Event::<T>::OperatorUnregistered {
 			who,
 			unbonding_ends: now.saturating_add(T::UnbondingPeriod::get()),
@@ -173,6 +176,7 @@ impl<T: Config> Pallet<T> {
 			Precision::Exact,
 		)?;
 		Operators::<T>::remove(&who);
+		OfflineReportsOf::<T>::remove(&who);
 		OperatorCount::<T>::mutate(|count| count.defensive_saturating_dec());
 		Self::deposit_event(Event::<T>::BondWithdrawn { who, bond: record.bond, rewards });
 		Ok(())
@@ -271,6 +275,7 @@ impl<T: Config> Pallet<T> {
 			tier,
 			k: config.k,
 			n: config.n,
+			m: config.m,
 			grace_period: config.grace_period,
 			piece_size,
 			piece_reward,
@@ -281,6 +286,7 @@ impl<T: Config> Pallet<T> {
 			settled_era: era,
 			reported: 0,
 			confirmed: 0,
+			repairing: 0,
 			co_funded: false,
 		};
 		let mut assignments = Vec::with_capacity(operators.len());
@@ -346,6 +352,7 @@ impl<T: Config> Pallet<T> {
 			if file.reported < file.n {
 				AwaitingPlacement::<T>::insert(file_id, ());
 			}
+			Self::refresh_awaiting_repair(file_id, &file);
 		} else {
 			file.expires_at = expires_at;
 		}
@@ -376,7 +383,7 @@ impl<T: Config> Pallet<T> {
 					Self::settle_operator(op, era);
 					op.reward_rate = op.reward_rate.defensive_saturating_add(file.piece_reward);
 				});
-			} else if piece.content.is_some() {
+			} else if piece.content.is_some() && !piece.awaits_repair() {
 				piece.confirm_deadline = Some(deadline);
 				Pieces::<T>::insert(file_id, index, piece);
 				Self::push_confirm_check(deadline, file_id, index);
@@ -451,6 +458,7 @@ impl<T: Config> Pallet<T> {
 		file.tier = tier;
 		file.k = config.k;
 		file.n = config.n;
+		file.m = config.m;
 		file.grace_period = config.grace_period;
 		file.piece_size = new_piece_size;
 		file.piece_reward = new_reward;
@@ -468,6 +476,7 @@ impl<T: Config> Pallet<T> {
 		} else {
 			AwaitingPlacement::<T>::remove(file_id);
 		}
+		Self::refresh_awaiting_repair(file_id, &file);
 		let to = Self::natural_state(&file);
 		Self::set_state(&mut file, to);
 		let cid = file.cid.clone();
@@ -590,7 +599,7 @@ impl<T: Config> Pallet<T> {
 		let mut piece = Pieces::<T>::get(file_id, index).ok_or(Error::<T>::InvalidPieceIndex)?;
 		ensure!(piece.operator == who, Error::<T>::NotAssignedOperator);
 		ensure!(!piece.confirmed, Error::<T>::PieceAlreadyConfirmed);
-		ensure!(piece.content.is_some(), Error::<T>::PieceNotReported);
+		ensure!(piece.content.is_some() && !piece.awaits_repair(), Error::<T>::PieceNotReported);
 		let mut operator = Operators::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
 
 		let era = Self::current_era();
@@ -602,6 +611,10 @@ impl<T: Config> Pallet<T> {
 		}
 		piece.confirmed = true;
 		piece.confirm_deadline = None;
+		let repaired = core::mem::take(&mut piece.repair);
+		if repaired {
+			file.repairing.defensive_saturating_dec();
+		}
 		Pieces::<T>::insert(file_id, index, piece);
 		Self::add_audit_slot(file_id, index);
 		file.confirmed = file.confirmed.saturating_add(1);
@@ -613,6 +626,9 @@ impl<T: Config> Pallet<T> {
 		if file.is_funded() {
 			let to = Self::natural_state(&file);
 			Self::set_state(&mut file, to);
+		}
+		if repaired && file.repairing == 0 && file.confirmed == file.n {
+			Self::deposit_event(Event::<T>::FileRepaired { cid: file.cid.clone() });
 		}
 		Files::<T>::insert(file_id, file);
 		Ok(())
@@ -645,6 +661,8 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn natural_state(file: &FileRecord<T>) -> FileState {
 		if file.reported < file.n {
 			FileState::Requested
+		} else if file.repairing > 0 {
+			FileState::Repairing
 		} else if file.confirmed < file.n {
 			FileState::Placed
 		} else {
@@ -708,6 +726,7 @@ impl<T: Config> Pallet<T> {
 				content: None,
 				confirmed: false,
 				confirm_deadline: None,
+				repair: false,
 			},
 		);
 	}
@@ -746,6 +765,9 @@ impl<T: Config> Pallet<T> {
 		if piece.content.is_some() {
 			file.reported.defensive_saturating_dec();
 		}
+		if piece.repair {
+			file.repairing.defensive_saturating_dec();
+		}
 		Some(piece.operator)
 	}
 
@@ -772,6 +794,8 @@ impl<T: Config> Pallet<T> {
 		let schedule = Self::expiry_schedule(file.expires_at, file.grace_period, file.is_funded());
 		Self::apply_expiry_schedule(file_id, &schedule, &[]);
 		AwaitingPlacement::<T>::remove(file_id);
+		AwaitingRepair::<T>::remove(file_id);
+		RepairQueue::<T>::mutate(|queue| queue.retain(|e| e.file != file_id));
 		FileIds::<T>::remove(&file.cid);
 		Files::<T>::remove(file_id);
 		Self::deposit_event(Event::<T>::PiecesReleased {

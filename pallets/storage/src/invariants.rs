@@ -12,6 +12,10 @@
 //!    once; every outstanding challenge belongs to its piece's current operator and is queued.
 //! 4. **Queues are consistent**: per-era lengths match, nothing is left from a past era, the
 //!    confirmation FIFO has no holes.
+//! 6. **Repair is consistent**: the repair queue is ordered by health, holds each file once and
+//!    only pinned files; `repairing` counts the pieces moved by repair; `AwaitingRepair` lists
+//!    exactly the paid-up files with a piece to rebuild; a `Degraded` file is queued; offline
+//!    reports and sweeps name operators.
 
 use crate::*;
 use alloc::{collections::BTreeMap, vec::Vec};
@@ -75,7 +79,8 @@ impl<T: Config> Pallet<T> {
 			let pieces = Pieces::<T>::iter_prefix(file_id).collect::<Vec<_>>();
 			ensure!(pieces.len() as u32 == file.n, "a file has exactly n pieces");
 			let mut operators = Vec::with_capacity(pieces.len());
-			let (mut reported, mut confirmed) = (0u32, 0u32);
+			let (mut reported, mut confirmed, mut repairing, mut awaiting) =
+				(0u32, 0u32, 0u32, 0u32);
 			for (index, piece) in &pieces {
 				ensure!(*index < file.n, "piece indices are below n");
 				ensure!(!operators.contains(&piece.operator), "a file's operators are distinct");
@@ -87,11 +92,19 @@ impl<T: Config> Pallet<T> {
 				if piece.content.is_some() {
 					reported += 1;
 				}
+				if piece.repair {
+					repairing += 1;
+					ensure!(piece.content.is_some(), "pieces moved by repair have known content");
+					ensure!(!piece.confirmed, "confirmation ends a repair");
+				}
+				if piece.awaits_repair() {
+					awaiting += 1;
+				}
 				if piece.confirmed {
 					confirmed += 1;
 					ensure!(piece.content.is_some(), "only reported pieces are confirmed");
 					ensure!(piece.confirm_deadline.is_none(), "confirmed pieces have no deadline");
-				} else if piece.content.is_some() && file.is_funded() {
+				} else if piece.content.is_some() && file.is_funded() && !piece.repair {
 					ensure!(piece.confirm_deadline.is_some(), "reported pieces have a deadline");
 				}
 				let entry = expected.entry(piece.operator.clone()).or_insert(Expected {
@@ -107,13 +120,24 @@ impl<T: Config> Pallet<T> {
 			}
 			ensure!(reported == file.reported, "reported counter matches the pieces");
 			ensure!(confirmed == file.confirmed, "confirmed counter matches the pieces");
+			ensure!(repairing == file.repairing, "repairing counter matches the pieces");
+			ensure!(
+				AwaitingRepair::<T>::contains_key(file_id) == (file.is_funded() && awaiting > 0),
+				"AwaitingRepair lists exactly the paid-up files with pieces to rebuild"
+			);
+			ensure!(file.k <= file.m && file.m <= file.n, "k <= m <= n");
 			ensure!(
 				AwaitingPlacement::<T>::contains_key(file_id)
 					== (file.is_funded() && file.reported < file.n),
 				"AwaitingPlacement lists exactly the paid-up files with unreported pieces"
 			);
 			if file.is_funded() {
-				ensure!(file.state == Self::natural_state(&file), "state matches the counters");
+				let queued = RepairQueue::<T>::get().iter().any(|e| e.file == file_id);
+				ensure!(
+					file.state == Self::natural_state(&file)
+						|| (file.state == FileState::Degraded && queued),
+					"state matches the counters (or the file is degraded and queued for repair)"
+				);
 				ensure!(file.expires_at >= era, "paid-up files end at or after the current era");
 			} else {
 				ensure!(file.escrow.is_zero(), "expired files hold no escrow");
@@ -162,20 +186,33 @@ impl<T: Config> Pallet<T> {
 				T::Currency::balance_on_hold(&HoldReason::OperatorBond.into(), &who) == op.bond,
 				"the bond is held"
 			);
-			let leaving = matches!(op.status, OperatorStatus::Leaving { .. });
-			let placeable = !leaving && Self::in_good_standing(&who);
+			let placeable = Self::is_placeable(&who, &op);
 			if placeable {
 				not_leaving += 1;
 			}
 			ensure!(
 				eligible.contains(&who) == placeable,
-				"eligible == registered, not leaving and in good audit standing"
+				"eligible == registered, not leaving, not offline and in good audit standing"
 			);
+			if OfflineReportsOf::<T>::contains_key(&who) {
+				ensure!(op.offline_since.is_none(), "only reachable operators collect reports");
+			}
 			ensure!(op.settled_era <= era, "operators are not settled in the future");
 			let accrued = op.reward_rate.saturating_mul(era.saturating_sub(op.settled_era).into());
 			pending = pending.saturating_add(op.pending_rewards).saturating_add(accrued);
 		}
 		ensure!(expected.is_empty(), "every piece's operator is registered");
+		for (who, _) in OfflineReportsOf::<T>::iter() {
+			ensure!(Operators::<T>::contains_key(&who), "offline reports name operators");
+		}
+		let sweeps = HealthSweeps::<T>::get();
+		for (i, who) in sweeps.iter().enumerate() {
+			ensure!(!sweeps[..i].contains(who), "an operator is swept once at a time");
+		}
+		ensure!(
+			!sweeps.is_empty() || !HealthSweepCursor::<T>::exists(),
+			"no sweep cursor without a sweep"
+		);
 		ensure!(count == OperatorCount::<T>::get(), "OperatorCount counts operators");
 		ensure!(count <= T::MaxOperators::get(), "at most MaxOperators operators");
 		ensure!(eligible.len() as u32 == not_leaving, "EligibleOperators has no duplicates");
@@ -209,6 +246,21 @@ impl<T: Config> Pallet<T> {
 			entries += 1;
 		}
 		ensure!(entries == tail - head, "the confirmation queue has no holes");
+		let queue = RepairQueue::<T>::get();
+		for (i, entry) in queue.iter().enumerate() {
+			ensure!(Files::<T>::contains_key(entry.file), "repair entries belong to pins");
+			ensure!(
+				queue[..i].iter().all(|e| e.file != entry.file),
+				"a file is queued for repair once"
+			);
+			if i > 0 {
+				let prev = &queue[i - 1];
+				ensure!(
+					(prev.healthy, prev.file) < (entry.healthy, entry.file),
+					"the repair queue is ordered by health"
+				);
+			}
+		}
 		Ok(())
 	}
 

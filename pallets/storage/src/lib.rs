@@ -17,6 +17,7 @@ mod invariants;
 #[cfg(test)]
 mod mock;
 pub mod placement;
+mod repair;
 #[cfg(test)]
 mod tests;
 mod tick_impls;
@@ -178,6 +179,31 @@ pub mod pallet {
 		/// Most confirmation deadlines checked (and pieces re-assigned) in one block.
 		#[pallet::constant]
 		type MaxConfirmChecksPerBlock: Get<u32>;
+
+		/// `report_operator_offline` reports (in distinct blocks, within `OfflineReportWindow`)
+		/// that mark an operator offline.
+		#[pallet::constant]
+		type OfflineReportThreshold: Get<u32>;
+
+		/// Blocks within which `OfflineReportThreshold` reports must fall.
+		#[pallet::constant]
+		type OfflineReportWindow: Get<BlockNumberFor<Self>>;
+
+		/// Most files in the repair queue.
+		#[pallet::constant]
+		type MaxRepairQueue: Get<u32>;
+
+		/// Most repair-queue entries processed (replacement operators assigned) in one block.
+		#[pallet::constant]
+		type MaxRepairsPerBlock: Get<u32>;
+
+		/// Most pieces of unavailable operators checked for their file's health in one block.
+		#[pallet::constant]
+		type MaxHealthChecksPerBlock: Get<u32>;
+
+		/// Blocks before a repair that found no replacement operator is tried again.
+		#[pallet::constant]
+		type RepairRetryDelay: Get<BlockNumberFor<Self>>;
 
 		/// Weights of calls and hooks.
 		type WeightInfo: WeightInfo;
@@ -343,6 +369,38 @@ pub mod pallet {
 	pub type Reputations<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, Reputation, OptionQuery>;
 
+	/// Files waiting for repair, lowest health first.
+	#[pallet::storage]
+	pub type RepairQueue<T: Config> =
+		StorageValue<_, BoundedVec<RepairEntry<BlockNumberFor<T>>, T::MaxRepairQueue>, ValueQuery>;
+
+	/// Files with pieces moved by repair that the storage worker has not rebuilt yet (and not
+	/// expired).
+	#[pallet::storage]
+	pub type AwaitingRepair<T: Config> = StorageMap<_, Twox64Concat, FileId, (), OptionQuery>;
+
+	/// Operators that became unavailable (offline, leaving, disqualified) whose pieces are
+	/// still to be checked for their files' health, first in first out.
+	#[pallet::storage]
+	pub type HealthSweeps<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxOperators>, ValueQuery>;
+
+	/// Raw storage key of the last `OperatorPieces` entry of the first of `HealthSweeps`
+	/// checked so far.
+	#[pallet::storage]
+	pub type HealthSweepCursor<T: Config> =
+		StorageValue<_, BoundedVec<u8, ConstU32<256>>, OptionQuery>;
+
+	/// Recent offline reports per operator.
+	#[pallet::storage]
+	pub type OfflineReportsOf<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		OfflineReports<BlockNumberFor<T>>,
+		OptionQuery,
+	>;
+
 	#[pallet::genesis_config]
 	pub struct GenesisConfig<T: Config> {
 		/// Tier configurations.
@@ -448,6 +506,26 @@ pub mod pallet {
 		ReassignmentFailed { cid: CidOf<T>, index: PieceIndex, operator: T::AccountId },
 		/// A file changed state.
 		FileStateChanged { cid: CidOf<T>, from: FileState, to: FileState },
+		/// A storage worker could not reach an operator; `reports` within the window so far.
+		OperatorReportedOffline { who: T::AccountId, reporter: T::AccountId, reports: u32 },
+		/// Enough reports: the operator is offline. It gets no new pieces and its pieces do not
+		/// count towards file health (no slashing: only audits slash) until it passes an audit.
+		OperatorMarkedOffline { who: T::AccountId, reports: u32 },
+		/// An offline operator passed an audit: it is reachable again.
+		OperatorBackOnline { who: T::AccountId },
+		/// Pieces of a file were moved to replacement operators: the storage worker rebuilds them
+		/// and calls `report_repair`, then each new operator confirms its piece.
+		RepairScheduled { cid: CidOf<T>, indices: IndicesOf<T>, operators: OperatorsOf<T> },
+		/// No replacement operator could be found for `missing` pieces of a file; the repair is
+		/// retried after `RepairRetryDelay` blocks.
+		RepairDeferred { cid: CidOf<T>, healthy: u32, missing: u32 },
+		/// The storage worker rebuilt pieces moved by repair and gave them to their operators.
+		RepairReported { cid: CidOf<T>, worker: T::AccountId, indices: IndicesOf<T> },
+		/// Every piece moved by repair is confirmed: the file is fully stored again.
+		FileRepaired { cid: CidOf<T> },
+		/// Fewer than `k` pieces of a file are healthy: it cannot be rebuilt. The pin is removed
+		/// and its unused payment refunded (`PinRemoved { reason: Lost }`).
+		FileLost { cid: CidOf<T>, healthy: u32, k: u32 },
 		/// A pin's paid eras ended: its operators stop earning and the unspent escrow was refunded
 		/// to the owner. It can still be renewed until era `removal_at`.
 		PinExpired { cid: CidOf<T>, refund: BalanceOf<T>, removal_at: EraIndex },
@@ -608,6 +686,15 @@ pub mod pallet {
 		NotChallengedOperator,
 		/// The account was disqualified by the audits and cannot operate again.
 		Disqualified,
+		/// The operator is already marked offline.
+		AlreadyOffline,
+		/// This operator was already reported offline in this block.
+		AlreadyReportedThisBlock,
+		/// A piece is not waiting to be rebuilt by repair.
+		NotAwaitingRepair,
+		/// A repaired piece's content id, size or root is not the one recorded for it: the
+		/// rebuilt bytes differ from the original piece.
+		RepairMismatch,
 		/// `change_tier` to a tier with another `k` would re-encode the file and leave it
 		/// without pieces until the new ones are placed. Pick a tier with the same `k`, or let
 		/// the pin expire and pin the file again.
@@ -806,6 +893,33 @@ pub mod pallet {
 			Self::do_submit_proof(who, challenge, leaf, proof)
 		}
 
+		/// Report that operator `operator` cannot be reached (storage workers only). After
+		/// `OfflineReportThreshold` reports in distinct blocks within `OfflineReportWindow`, the
+		/// operator is marked offline: no new pieces, and its pieces stop counting towards file
+		/// health (files may be repaired away from it). No slashing; passing an audit ends it.
+		#[pallet::call_index(16)]
+		pub fn report_operator_offline(
+			origin: OriginFor<T>,
+			operator: T::AccountId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_report_operator_offline(who, operator)
+		}
+
+		/// Report that pieces of `cid` moved by repair were rebuilt and given to their new
+		/// operators (storage workers only). Each report must match the piece's recorded content
+		/// id, size and root; each operator then has `ConfirmWindow` blocks to confirm.
+		#[pallet::call_index(17)]
+		#[pallet::weight(T::WeightInfo::report_repair(pieces.len() as u32))]
+		pub fn report_repair(
+			origin: OriginFor<T>,
+			cid: CidOf<T>,
+			pieces: PieceReportsOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_report_repair(who, cid, pieces)
+		}
+
 		/// Confirm that the caller stores piece `index` of `cid`. From the current era on, the
 		/// piece earns its reward every era.
 		#[pallet::call_index(13)]
@@ -864,20 +978,21 @@ pub mod pallet {
 				.collect()
 		}
 
-		/// Pieces held by leaving operators, which repair must move elsewhere, `limit` (at most
-		/// `MAX_VIEW_PAGE`) from position `start`.
-		pub fn files_awaiting_repair(start: u32, limit: u32) -> Vec<PieceRef<T>> {
-			Operators::<T>::iter()
-				.filter(|(_, record)| matches!(record.status, OperatorStatus::Leaving { .. }))
-				.flat_map(|(who, _)| {
-					OperatorPieces::<T>::iter_key_prefix(&who).map(move |key| (who.clone(), key))
-				})
+		/// CIDs of files with pieces moved by repair that the storage worker has to rebuild,
+		/// `limit` (at most `MAX_VIEW_PAGE`) from position `start`.
+		pub fn files_awaiting_repair(start: u32, limit: u32) -> Vec<CidOf<T>> {
+			AwaitingRepair::<T>::iter_keys()
 				.skip(start as usize)
 				.take(limit.min(MAX_VIEW_PAGE) as usize)
-				.filter_map(|(operator, (file, index))| {
-					let cid = Files::<T>::get(file)?.cid;
-					Some(PieceRef { cid, index, operator })
-				})
+				.filter_map(|file| Files::<T>::get(file).map(|f| f.cid))
+				.collect()
+		}
+
+		/// The repair queue, lowest health first: `(cid, healthy pieces, not before block)`.
+		pub fn repair_queue() -> Vec<(CidOf<T>, u32, BlockNumberFor<T>)> {
+			RepairQueue::<T>::get()
+				.into_iter()
+				.filter_map(|e| Some((Files::<T>::get(e.file)?.cid, e.healthy, e.not_before)))
 				.collect()
 		}
 

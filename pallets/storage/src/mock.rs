@@ -54,6 +54,8 @@ parameter_types! {
 	pub static AuditsPerBlock: u32 = 0;
 	/// `None`: the block has no randomness (no audits).
 	pub static AuditSeed: Option<u64> = Some(0);
+	/// Small enough for tests to fill.
+	pub static MaxRepairQueue: u32 = 8;
 }
 
 /// Deterministic randomness: a hash of the subject, the block number and `RandomSeed`.
@@ -86,6 +88,9 @@ pub const MAX_FILE_SIZE: u64 = 1 << 30;
 /// Two 2 KiB leaves per shard: small files still span several segments in tests.
 pub const SHARD_SIZE: u32 = 4096;
 pub const MAX_PIN_ERAS: EraIndex = 100;
+pub const OFFLINE_REPORTS: u32 = 2;
+pub const OFFLINE_WINDOW: u64 = 10;
+pub const REPAIR_RETRY: u64 = 4;
 
 impl Config for Test {
 	type Currency = Balances;
@@ -119,6 +124,12 @@ impl Config for Test {
 	type MaxExpiriesPerEra = MaxExpiriesPerEra;
 	type MaxExpiriesPerBlock = ConstU32<2>;
 	type MaxConfirmChecksPerBlock = ConstU32<4>;
+	type OfflineReportThreshold = ConstU32<OFFLINE_REPORTS>;
+	type OfflineReportWindow = ConstU64<OFFLINE_WINDOW>;
+	type MaxRepairQueue = MaxRepairQueue;
+	type MaxRepairsPerBlock = ConstU32<2>;
+	type MaxHealthChecksPerBlock = ConstU32<3>;
+	type RepairRetryDelay = ConstU64<REPAIR_RETRY>;
 	type WeightInfo = ();
 }
 
@@ -218,6 +229,7 @@ impl ExtBuilder {
 		RandomSeed::set(0);
 		AuditsPerBlock::set(0);
 		AuditSeed::set(Some(0));
+		MaxRepairQueue::set(8);
 		let mut storage = frame_system::GenesisConfig::<Test>::default()
 			.build_storage()
 			.expect("system genesis builds");

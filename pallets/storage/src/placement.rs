@@ -196,6 +196,28 @@ impl<T: Config> Pallet<T> {
 			.ok_or(Error::<T>::NotEnoughOperators)?;
 		Ok(chosen.into_iter().map(|i| candidates[i].who.clone()).collect())
 	}
+
+	/// Like [`Self::select_operators`], but selects as many as possible (at most `count`)
+	/// instead of failing: every eligible candidate can be picked, so that is
+	/// `min(count, candidates)`.
+	pub(crate) fn select_operators_up_to(
+		file_id: FileId,
+		salt: &[u8],
+		piece_size: u64,
+		count: u32,
+		exclude: &[T::AccountId],
+		mut occupied: Occupied,
+	) -> Vec<T::AccountId> {
+		let candidates = Self::placement_candidates(piece_size, exclude);
+		let count = count.min(candidates.len() as u32);
+		if count == 0 {
+			return Vec::new();
+		}
+		let seed = Self::placement_seed(file_id, salt);
+		select(&candidates, count, &mut occupied, seed)
+			.map(|chosen| chosen.into_iter().map(|i| candidates[i].who.clone()).collect())
+			.unwrap_or_default()
+	}
 }
 
 #[cfg(test)]

@@ -30,6 +30,8 @@ impl<T: Config> Pallet<T> {
 		}
 		weight.saturating_accrue(Self::process_confirm_checks(now));
 		weight.saturating_accrue(Self::process_audits(now));
+		weight.saturating_accrue(Self::process_health_checks(now));
+		weight.saturating_accrue(Self::process_repairs(now));
 		weight
 	}
 
@@ -71,6 +73,7 @@ impl<T: Config> Pallet<T> {
 		}
 		Self::set_state(file, FileState::Expired);
 		AwaitingPlacement::<T>::remove(file_id);
+		AwaitingRepair::<T>::remove(file_id);
 		let refund = Self::refund(&file.owner, file.escrow);
 		file.escrow = Zero::zero();
 		Self::deposit_event(Event::<T>::PinExpired {
@@ -212,6 +215,11 @@ impl<T: Config> Pallet<T> {
 		);
 		assert!(T::MaxPinEras::get() >= 1, "MaxPinEras must be positive");
 		assert!(!T::ConfirmWindow::get().is_zero(), "ConfirmWindow must be positive");
+		assert!(T::OfflineReportThreshold::get() >= 1, "OfflineReportThreshold must be positive");
+		assert!(!T::OfflineReportWindow::get().is_zero(), "OfflineReportWindow must be positive");
+		assert!(T::MaxRepairQueue::get() >= 1, "MaxRepairQueue must be positive");
+		assert!(T::MaxRepairsPerBlock::get() >= 1, "MaxRepairsPerBlock must be positive");
+		assert!(T::MaxHealthChecksPerBlock::get() >= 1, "MaxHealthChecksPerBlock must be positive");
 		assert!(!T::ResponseWindow::get().is_zero(), "ResponseWindow must be positive");
 		assert!(
 			T::DisqualificationThreshold::get() <= T::SuspensionThreshold::get(),
@@ -249,6 +257,14 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(
 				T::WeightInfo::on_initialize_deadline()
 					.saturating_mul(T::AuditsPerBlock::get().saturating_mul(2).max(1).into()),
+			)
+			.saturating_add(
+				T::WeightInfo::on_initialize_health_check()
+					.saturating_mul(T::MaxHealthChecksPerBlock::get().into()),
+			)
+			.saturating_add(
+				T::WeightInfo::on_initialize_repair(T::MaxPiecesPerFile::get())
+					.saturating_mul(T::MaxRepairsPerBlock::get().into()),
 			);
 		let max = <T as frame_system::Config>::BlockWeights::get().max_block;
 		let max_extrinsic = <T as frame_system::Config>::BlockWeights::get()
@@ -260,6 +276,7 @@ impl<T: Config> Pallet<T> {
 			("change_tier", T::WeightInfo::change_tier(T::MaxOperators::get())),
 			("report_placement", T::WeightInfo::report_placement(T::MaxPiecesPerFile::get())),
 			("submit_proof", T::WeightInfo::submit_proof()),
+			("report_repair", T::WeightInfo::report_repair(T::MaxPiecesPerFile::get())),
 		] {
 			assert!(
 				weight.all_lte(max_extrinsic),
@@ -271,7 +288,8 @@ impl<T: Config> Pallet<T> {
 		assert!(
 			worst.all_lte(half),
 			"on_initialize may use {worst:?}, more than half the block ({max:?}): lower \
-			 MaxExpiriesPerBlock or MaxConfirmChecksPerBlock"
+			 MaxExpiriesPerBlock, MaxConfirmChecksPerBlock, MaxHealthChecksPerBlock or \
+			 MaxRepairsPerBlock"
 		);
 	}
 }

@@ -28,6 +28,9 @@ pub type AssignmentsOf<T> = BoundedVec<
 >;
 /// Piece indices of one file.
 pub type IndicesOf<T> = BoundedVec<PieceIndex, <T as Config>::MaxPiecesPerFile>;
+/// Operators of pieces of one file.
+pub type OperatorsOf<T> =
+	BoundedVec<<T as frame_system::Config>::AccountId, <T as Config>::MaxPiecesPerFile>;
 /// The argument of `report_placement`.
 pub type PieceReportsOf<T> = BoundedVec<PieceReport<CidOf<T>>, <T as Config>::MaxPiecesPerFile>;
 
@@ -172,6 +175,10 @@ pub struct OperatorRecord<T: Config> {
 	pub ipfs_peer: PeerAddrOf<T>,
 	/// Lifecycle status.
 	pub status: OperatorStatus<BlockNumberFor<T>>,
+	/// Block since which storage workers' reports mark the operator unreachable (see
+	/// `report_operator_offline`): it gets no new pieces and its pieces do not count towards
+	/// file health, until it passes an audit again.
+	pub offline_since: Option<BlockNumberFor<T>>,
 	/// Number of pieces assigned to the operator.
 	pub piece_count: u32,
 	/// Reward earned per era: the sum of `piece_reward` over the operator's confirmed pieces of
@@ -205,6 +212,12 @@ pub enum FileState {
 	Placed,
 	/// Every piece is confirmed by its operator.
 	Stored,
+	/// Fewer than `m` pieces are healthy (confirmed, on an operator that is neither disqualified,
+	/// leaving nor offline): the file waits in the repair queue for replacement operators.
+	Degraded,
+	/// Pieces were moved to replacement operators by repair: the storage worker rebuilds them
+	/// (`report_repair`) and the new operators confirm them; then the file is `Stored` again.
+	Repairing,
 	/// The paid eras are over; kept unpaid for the tier's grace period, then removed.
 	Expired,
 }
@@ -228,6 +241,8 @@ pub struct FileRecord<T: Config> {
 	pub k: u32,
 	/// Total pieces (from the tier when placed).
 	pub n: u32,
+	/// Repair threshold (from the tier when placed): below `m` healthy pieces, repair.
+	pub m: u32,
 	/// Grace eras after expiry (from the tier when placed).
 	pub grace_period: EraIndex,
 	/// Bytes per piece (the shared layout: `ceil(size / k)` in whole 2 KiB leaves), for
@@ -250,6 +265,8 @@ pub struct FileRecord<T: Config> {
 	pub reported: u32,
 	/// Pieces confirmed by their operator.
 	pub confirmed: u32,
+	/// Pieces moved by repair and not yet confirmed by their new operator.
+	pub repairing: u32,
 	/// Whether an account other than the owner has paid towards this pin (then the owner can no
 	/// longer unpin it or change its tier: the contributor paid for it to be kept).
 	pub co_funded: bool,
@@ -260,6 +277,12 @@ impl<T: Config> FileRecord<T> {
 	/// the layout invariant).
 	pub fn leaf_count(&self) -> Option<u32> {
 		cairn_storage_primitives::leaf_count(self.piece_size).ok()
+	}
+
+	/// Whether every piece was confirmed at least once (stored, possibly degraded or being
+	/// repaired since): only then can the file be rebuilt from its own pieces, or be lost.
+	pub fn was_stored(&self) -> bool {
+		matches!(self.state, FileState::Stored | FileState::Degraded | FileState::Repairing)
 	}
 
 	/// Whether the current eras are paid for (operators earn rewards).
@@ -318,6 +341,16 @@ pub struct PieceRecord<T: Config> {
 	/// Block by which the operator must confirm, once the content is reported; passed it, the
 	/// piece is re-assigned.
 	pub confirm_deadline: Option<BlockNumberFor<T>>,
+	/// The piece was moved to this operator by repair: the storage worker must rebuild it and
+	/// `report_repair` (which opens the confirmation window) before the operator confirms.
+	pub repair: bool,
+}
+
+impl<T: Config> PieceRecord<T> {
+	/// Whether the piece waits for the storage worker to rebuild it (`report_repair`).
+	pub fn awaits_repair(&self) -> bool {
+		self.repair && self.confirm_deadline.is_none()
+	}
 }
 
 /// An entry of the confirmation-deadline queue.
@@ -351,6 +384,36 @@ pub enum RemovalReason {
 	Expired,
 	/// The storage worker could not place it (see [`PinFailure`]); the payment was refunded.
 	PlacementFailed,
+	/// Fewer than `k` of its pieces were healthy: the network cannot rebuild it (`FileLost`);
+	/// the unused payment was refunded.
+	Lost,
+}
+
+/// An entry of the repair queue.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct RepairEntry<BlockNumber> {
+	/// Healthy pieces when the entry was made: the queue is ordered by it, lowest first.
+	pub healthy: u32,
+	/// The file.
+	pub file: FileId,
+	/// Not processed before this block (a repair that found no replacement operator retries
+	/// after `RepairRetryDelay`).
+	pub not_before: BlockNumber,
+}
+
+/// Recent `report_operator_offline` reports about one operator.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct OfflineReports<BlockNumber> {
+	/// Block of the first report of the window.
+	pub first: BlockNumber,
+	/// Block of the latest report (one report per block counts).
+	pub last: BlockNumber,
+	/// Reports in the window.
+	pub count: u32,
 }
 
 /// Why a storage worker could not place a pin.
@@ -398,8 +461,7 @@ pub struct OperatorInfo<T: Config> {
 	pub claimable: BalanceOf<T>,
 }
 
-/// A piece assigned to an operator, as returned by the `operator_pieces` and
-/// `files_awaiting_repair` view functions.
+/// A piece assigned to an operator, as returned by the `operator_pieces` view function.
 #[derive(Encode, Decode, TypeInfo, CloneNoBound, PartialEqNoBound, DebugNoBound)]
 #[scale_info(skip_type_params(T))]
 pub struct PieceRef<T: Config> {

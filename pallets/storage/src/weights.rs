@@ -55,6 +55,12 @@ pub trait WeightInfo {
 	fn on_initialize_expire(p: u32) -> Weight;
 	/// `on_initialize` re-assigning one piece among `o` eligible operators.
 	fn on_initialize_reassign(o: u32) -> Weight;
+	fn report_operator_offline() -> Weight;
+	fn report_repair(p: u32) -> Weight;
+	/// `on_initialize`: the health check of one piece of an unavailable operator.
+	fn on_initialize_health_check() -> Weight;
+	/// `on_initialize`: one repair moving `p` pieces to replacement operators.
+	fn on_initialize_repair(p: u32) -> Weight;
 }
 
 /// Weights for `pallet-storage` computed by the benchmarks on the target machine.
@@ -126,6 +132,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn on_initialize_reassign(o: u32) -> Weight {
 		<() as WeightInfo>::on_initialize_reassign(o)
+	}
+	fn report_operator_offline() -> Weight {
+		<() as WeightInfo>::report_operator_offline()
+	}
+	fn report_repair(p: u32) -> Weight {
+		<() as WeightInfo>::report_repair(p)
+	}
+	fn on_initialize_health_check() -> Weight {
+		<() as WeightInfo>::on_initialize_health_check()
+	}
+	fn on_initialize_repair(p: u32) -> Weight {
+		<() as WeightInfo>::on_initialize_repair(p)
 	}
 }
 
@@ -214,5 +232,17 @@ impl WeightInfo for () {
 	}
 	fn on_initialize_reassign(o: u32) -> Weight {
 		op(8, 6).saturating_add(per(o, 1, 0))
+	}
+	fn report_operator_offline() -> Weight {
+		op(6, 5)
+	}
+	fn report_repair(p: u32) -> Weight {
+		op(4, 3).saturating_add(per(p, 1, 3))
+	}
+	fn on_initialize_health_check() -> Weight {
+		op(8, 4).saturating_add(per(32, 3, 0))
+	}
+	fn on_initialize_repair(p: u32) -> Weight {
+		op(12, 8).saturating_add(per(256, 1, 0)).saturating_add(per(p, 6, 8))
 	}
 }

@@ -197,5 +197,12 @@ impl pallet_storage::Config for Runtime {
 	type MaxExpiriesPerEra = ConstU32<4_000>;
 	type MaxExpiriesPerBlock = ConstU32<20>;
 	type MaxConfirmChecksPerBlock = ConstU32<20>;
+	// Three reports in distinct blocks within 100 blocks (5 min) mark an operator offline.
+	type OfflineReportThreshold = ConstU32<3>;
+	type OfflineReportWindow = ConstU32<100>;
+	type MaxRepairQueue = ConstU32<512>;
+	type MaxRepairsPerBlock = ConstU32<4>;
+	type MaxHealthChecksPerBlock = ConstU32<32>;
+	type RepairRetryDelay = ConstU32<20>;
 	type WeightInfo = pallet_storage::weights::SubstrateWeight<Runtime>;
 }

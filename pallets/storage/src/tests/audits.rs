@@ -7,12 +7,12 @@ use cairn_storage_primitives::{piece_root, prove_piece, MerkleProof, LEAF_SIZE};
 use frame::testing_prelude::*;
 
 /// Deterministic bytes of piece `index` of file `seed`: every 32-byte chunk differs.
-fn piece_bytes(seed: u32, index: u32, size: u64) -> Vec<u8> {
+pub(super) fn piece_bytes(seed: u32, index: u32, size: u64) -> Vec<u8> {
 	(0..size / 32).flat_map(|chunk| blake2_256(&(seed, index, chunk).encode())).collect()
 }
 
 /// Pins `c`, reports pieces with their real Merkle roots, and has every operator confirm.
-fn store_real(c: &CidOf<Test>, seed: u32, tier: PinTier, eras: EraIndex) {
+pub(super) fn store_real(c: &CidOf<Test>, seed: u32, tier: PinTier, eras: EraIndex) {
 	pin(c, SIZE, tier, eras);
 	let file = file_of(c);
 	let reports: Vec<_> = (0..file.n)
@@ -45,7 +45,7 @@ fn one_audited_piece() -> CidOf<Test> {
 }
 
 /// Runs blocks until a challenge is outstanding; returns it.
-fn next_challenge() -> (ChallengeId, Challenge<AccountId, u64>) {
+pub(super) fn next_challenge() -> (ChallengeId, Challenge<AccountId, u64>) {
 	for _ in 0..50 {
 		if let Some(found) = Challenges::<Test>::iter().next() {
 			return found;
@@ -56,7 +56,10 @@ fn next_challenge() -> (ChallengeId, Challenge<AccountId, u64>) {
 }
 
 /// The leaf and proof that answer `challenge` for file seed `seed`.
-fn answer(seed: u32, challenge: &Challenge<AccountId, u64>) -> (audit::LeafOf, MerkleProof) {
+pub(super) fn answer(
+	seed: u32,
+	challenge: &Challenge<AccountId, u64>,
+) -> (audit::LeafOf, MerkleProof) {
 	let size = Files::<Test>::get(challenge.file).expect("file").piece_size;
 	let bytes = piece_bytes(seed, challenge.index, size);
 	let at = challenge.leaf_index as usize * LEAF_SIZE;
@@ -64,7 +67,11 @@ fn answer(seed: u32, challenge: &Challenge<AccountId, u64>) -> (audit::LeafOf, M
 	(leaf, prove_piece(&bytes, challenge.leaf_index).expect("leaf exists"))
 }
 
-fn submit(who: AccountId, id: ChallengeId, proof: (audit::LeafOf, MerkleProof)) -> DispatchResult {
+pub(super) fn submit(
+	who: AccountId,
+	id: ChallengeId,
+	proof: (audit::LeafOf, MerkleProof),
+) -> DispatchResult {
 	CairnStorage::submit_proof(RuntimeOrigin::signed(who), id, proof.0, proof.1)
 }
 

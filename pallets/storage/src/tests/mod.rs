@@ -11,5 +11,6 @@ mod invariants;
 mod operators;
 mod pins;
 mod placement;
+mod repair;
 mod rewards;
 mod tiers;

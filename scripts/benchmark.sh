@@ -48,5 +48,4 @@ echo "==> pallet_balances::transfer_allow_death (the yardstick)"
 bench pallet_balances transfer_allow_death
 
 echo "==> wrote pallets/storage/src/weights.rs; raw results in $out/"
-grep -E "^\s*fn (request_pin|claim_rewards|claim_rewards_with_pieces|submit_proof)\b" -A12 \
-	pallets/storage/src/weights.rs | grep -E "fn |from_parts\(" | head -20 || true
+python3 scripts/benchmark/summary.py "$out" | tee "$out/summary.txt"

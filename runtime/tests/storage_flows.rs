@@ -7,14 +7,14 @@
 mod common;
 
 use cairn_runtime::{
-	configs::ShardSize, AccountId, Balance, Balances, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeOrigin, Storage, System,
+	configs::ShardSize, AccountId, Balance, Balances, Runtime, RuntimeOrigin, Storage, System,
 };
 use cairn_storage_primitives::Layout;
-use common::genesis_of;
+use common::{
+	call, check_invariants, cid, genesis_of, register_operators, signed, storage_events, who, SIZE,
+};
 use frame_support::{
 	assert_noop, assert_ok,
-	dispatch::DispatchResult,
 	traits::{fungible::Inspect, Hooks},
 	BoundedVec,
 };
@@ -23,38 +23,7 @@ use pallet_storage::{
 };
 use sp_core::H256;
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
-use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve, Ferdie};
-use sp_runtime::traits::Dispatchable;
-
-const UNIT: Balance = cairn_runtime::UNIT;
-/// Bytes of the test file: one segment, shards rounded up to whole 2 KiB leaves.
-const SIZE: u64 = 10_000;
-
-fn who(k: Sr25519Keyring) -> AccountId {
-	k.to_account_id()
-}
-
-/// A binary CIDv1 (raw codec, sha2-256) whose digest is `seed` repeated.
-fn cid(seed: u8) -> BoundedVec<u8, <Runtime as pallet_storage::Config>::MaxCidLen> {
-	let mut bytes = vec![0x01, 0x55, 0x12, 0x20];
-	bytes.extend([seed; 32]);
-	BoundedVec::truncate_from(bytes)
-}
-
-/// Dispatches a storage call from `origin` and checks the pallet's invariants afterwards.
-fn call(origin: RuntimeOrigin, call: StorageCall<Runtime>) -> DispatchResult {
-	let result = RuntimeCall::Storage(call).dispatch(origin).map(|_| ()).map_err(|e| e.error);
-	check_invariants();
-	result
-}
-
-fn signed(k: Sr25519Keyring) -> RuntimeOrigin {
-	RuntimeOrigin::signed(who(k))
-}
-
-fn check_invariants() {
-	Storage::do_try_state().expect("pallet-storage invariants hold");
-}
+use sp_keyring::Sr25519Keyring::{Alice, Ferdie};
 
 /// Runs `on_initialize` of every block up to `to`, checking the invariants after each.
 fn run_to(to: u32) {
@@ -71,39 +40,11 @@ fn era_length() -> u32 {
 	<Runtime as pallet_storage::Config>::EraLength::get()
 }
 
-fn storage_events() -> Vec<Event<Runtime>> {
-	System::events()
-		.into_iter()
-		.filter_map(|r| match r.event {
-			RuntimeEvent::Storage(e) => Some(e),
-			_ => None,
-		})
-		.collect()
-}
-
-fn register(k: Sr25519Keyring, region: &str) {
-	assert_ok!(call(
-		signed(k),
-		StorageCall::register_operator {
-			bond: 100 * UNIT,
-			capacity_bytes: 1 << 30,
-			region: BoundedVec::truncate_from(region.as_bytes().to_vec()),
-			ipfs_peer: BoundedVec::truncate_from(b"/ip4/127.0.0.1/tcp/4001".to_vec()),
-		}
-	));
-}
-
-fn operators() -> [Sr25519Keyring; 4] {
-	[Bob, Charlie, Dave, Eve]
-}
-
 fn dev() -> sp_io::TestExternalities {
 	let mut ext = genesis_of(DEV_RUNTIME_PRESET);
 	ext.execute_with(|| {
 		System::set_block_number(1);
-		for (k, region) in operators().into_iter().zip(["eu", "us", "asia", "africa"]) {
-			register(k, region);
-		}
+		register_operators();
 	});
 	ext
 }

@@ -364,7 +364,7 @@ impl<T: Config> Pallet<T> {
 		id: ChallengeId,
 		leaf: LeafOf,
 		proof: cairn_storage_primitives::MerkleProof,
-	) -> DispatchResult {
+	) -> DispatchResultWithPostInfo {
 		let challenge = Challenges::<T>::get(id).ok_or(Error::<T>::UnknownChallenge)?;
 		ensure!(challenge.operator == who, Error::<T>::NotChallengedOperator);
 		let file = Files::<T>::get(challenge.file).ok_or(Error::<T>::UnknownChallenge)?;
@@ -380,10 +380,11 @@ impl<T: Config> Pallet<T> {
 				.is_ok();
 		if valid {
 			Self::audit_passed(id, challenge, file);
+			Ok(Some(T::WeightInfo::submit_proof()).into())
 		} else {
 			Self::audit_failed(id, challenge, file, AuditFailure::InvalidProof);
+			Ok(Some(T::WeightInfo::submit_proof_invalid()).into())
 		}
-		Ok(())
 	}
 
 	fn audit_passed(
@@ -401,9 +402,11 @@ impl<T: Config> Pallet<T> {
 			leaf_index: challenge.leaf_index,
 			score,
 		});
-		// One more audit towards the end of vetting.
+		// One more audit towards the end of vetting; answering also proves it is reachable.
 		let mut vetted = false;
+		let mut was_offline = false;
 		Self::mutate_operator(&who, |op| {
+			was_offline = op.offline_since.take().is_some();
 			if let OperatorStatus::Vetting { audits_passed } = op.status {
 				let passed = audits_passed.saturating_add(1);
 				op.status = if passed >= T::VettingAudits::get() {
@@ -417,8 +420,11 @@ impl<T: Config> Pallet<T> {
 		if vetted {
 			Self::deposit_event(Event::<T>::OperatorVetted { who: who.clone() });
 		}
-		// Answering proves it is reachable.
-		Self::mark_online(&who);
+		if was_offline {
+			OfflineReportsOf::<T>::remove(&who);
+			Self::refresh_eligibility(&who);
+			Self::deposit_event(Event::<T>::OperatorBackOnline { who });
+		}
 	}
 
 	fn audit_failed(

@@ -882,13 +882,15 @@ pub mod pallet {
 		/// Answer challenge `challenge` (assigned operator only) with the challenged leaf's bytes
 		/// and its Merkle path. A correct proof passes; a wrong one (bytes, path, another piece's
 		/// or challenge's proof) fails at once: part of the bond is slashed (see `AuditFailed`).
+		/// A passing proof is charged only its own (lower) weight.
 		#[pallet::call_index(15)]
+		#[pallet::weight(T::WeightInfo::submit_proof().max(T::WeightInfo::submit_proof_invalid()))]
 		pub fn submit_proof(
 			origin: OriginFor<T>,
 			challenge: ChallengeId,
 			leaf: audit::LeafOf,
 			proof: cairn_storage_primitives::MerkleProof,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			Self::do_submit_proof(who, challenge, leaf, proof)
 		}

@@ -455,19 +455,6 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// An operator answered an audit: it is reachable.
-	pub(crate) fn mark_online(who: &T::AccountId) {
-		OfflineReportsOf::<T>::remove(who);
-		let mut was_offline = false;
-		Self::mutate_operator(who, |op| {
-			was_offline = op.offline_since.take().is_some();
-		});
-		if was_offline {
-			Self::refresh_eligibility(who);
-			Self::deposit_event(Event::<T>::OperatorBackOnline { who: who.clone() });
-		}
-	}
-
 	pub(crate) fn do_report_repair(
 		worker: T::AccountId,
 		cid: CidOf<T>,

@@ -73,6 +73,8 @@ pub(super) fn submit(
 	proof: (audit::LeafOf, MerkleProof),
 ) -> DispatchResult {
 	CairnStorage::submit_proof(RuntimeOrigin::signed(who), id, proof.0, proof.1)
+		.map(|_| ())
+		.map_err(|e| e.error)
 }
 
 fn score(who: AccountId) -> Perbill {

@@ -11,30 +11,15 @@ use cairn_runtime::{
 };
 use cairn_storage_primitives::Layout;
 use common::{
-	call, check_invariants, cid, genesis_of, register_operators, signed, storage_events, who, SIZE,
+	call, cid, genesis_of, register_operators, run_to, signed, storage_events, who, SIZE,
 };
-use frame_support::{
-	assert_noop, assert_ok,
-	traits::{fungible::Inspect, Hooks},
-	BoundedVec,
-};
+use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect, BoundedVec};
 use pallet_storage::{
 	Call as StorageCall, Error, Event, FileState, PieceReport, PinTier, RemovalReason,
 };
 use sp_core::H256;
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
 use sp_keyring::Sr25519Keyring::{Alice, Ferdie};
-
-/// Runs `on_initialize` of every block up to `to`, checking the invariants after each.
-fn run_to(to: u32) {
-	let mut now = System::block_number();
-	while now < to {
-		now += 1;
-		System::set_block_number(now);
-		Storage::on_initialize(now);
-		check_invariants();
-	}
-}
 
 fn era_length() -> u32 {
 	<Runtime as pallet_storage::Config>::EraLength::get()

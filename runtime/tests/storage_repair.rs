@@ -7,10 +7,10 @@
 mod common;
 
 use cairn_runtime::{AccountId, Balances, Runtime, RuntimeOrigin, Storage, System};
-use common::{call, check_invariants, cid, genesis_of, register, register_operators, signed, SIZE};
+use common::{call, cid, genesis_of, register, register_operators, run_to, signed, SIZE};
 use frame_support::{
 	assert_noop, assert_ok,
-	traits::{fungible::Inspect, Get, Hooks},
+	traits::{fungible::Inspect, Get},
 	BoundedVec,
 };
 use pallet_storage::{
@@ -19,17 +19,6 @@ use pallet_storage::{
 use sp_core::H256;
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
 use sp_keyring::Sr25519Keyring::{Alice, Ferdie};
-
-/// Runs the storage hooks block by block up to `to` (no BABE digest, so no audits).
-fn run_to(to: u32) {
-	let mut now = System::block_number();
-	while now < to {
-		now += 1;
-		System::set_block_number(now);
-		Storage::on_initialize(now);
-		check_invariants();
-	}
-}
 
 fn next_block() {
 	run_to(System::block_number() + 1);

@@ -531,18 +531,12 @@ impl<T: Config> Pallet<T> {
 		cid: CidOf<T>,
 		reports: PieceReportsOf<T>,
 	) -> DispatchResult {
-		ensure!(StorageWorkers::<T>::get().contains(&worker), Error::<T>::NotStorageWorker);
-		let (file_id, mut file) = Self::file_by_cid(&cid)?;
-		ensure!(file.is_funded(), Error::<T>::PinExpired);
-		ensure!(!reports.is_empty(), Error::<T>::EmptyReport);
+		let (file_id, mut file) = Self::worker_report_target(&worker, &cid, &reports)?;
 		let deadline = Self::confirm_deadline();
 		let mut indices = Vec::with_capacity(reports.len());
 		let mut updates = Vec::with_capacity(reports.len());
 		for report in reports {
-			ensure!(report.index < file.n, Error::<T>::InvalidPieceIndex);
-			ensure!(!indices.contains(&report.index), Error::<T>::DuplicatePieceIndex);
-			let mut piece =
-				Pieces::<T>::get(file_id, report.index).ok_or(Error::<T>::InvalidPieceIndex)?;
+			let mut piece = Self::reported_piece(file_id, &file, &indices, report.index)?;
 			ensure!(piece.content.is_none(), Error::<T>::PieceAlreadyReported);
 			ensure!(report.size == file.piece_size, Error::<T>::InvalidPieceSize);
 			let piece_cid = Self::canonical_cid(&report.cid)?;
@@ -637,6 +631,33 @@ impl<T: Config> Pallet<T> {
 	// ---------------------------------------------------------------------------------------
 	// Shared helpers
 	// ---------------------------------------------------------------------------------------
+
+	/// What `report_placement` and `report_repair` check first: a storage worker reports on a
+	/// paid-up pin, with at least one piece. Returns the pin.
+	pub(crate) fn worker_report_target(
+		worker: &T::AccountId,
+		cid: &[u8],
+		reports: &PieceReportsOf<T>,
+	) -> Result<(FileId, FileRecord<T>), DispatchError> {
+		ensure!(StorageWorkers::<T>::get().contains(worker), Error::<T>::NotStorageWorker);
+		let (file_id, file) = Self::file_by_cid(cid)?;
+		ensure!(file.is_funded(), Error::<T>::PinExpired);
+		ensure!(!reports.is_empty(), Error::<T>::EmptyReport);
+		Ok((file_id, file))
+	}
+
+	/// The piece a report names: its index is below the file's `n` and not already among
+	/// `indices` (the report's earlier pieces).
+	pub(crate) fn reported_piece(
+		file_id: FileId,
+		file: &FileRecord<T>,
+		indices: &[PieceIndex],
+		index: PieceIndex,
+	) -> Result<PieceRecord<T>, Error<T>> {
+		ensure!(index < file.n, Error::<T>::InvalidPieceIndex);
+		ensure!(!indices.contains(&index), Error::<T>::DuplicatePieceIndex);
+		Pieces::<T>::get(file_id, index).ok_or(Error::<T>::InvalidPieceIndex)
+	}
 
 	/// The canonical form of a CID argument, or `InvalidCid`.
 	pub(crate) fn canonical_cid(cid: &[u8]) -> Result<CidOf<T>, Error<T>> {

@@ -460,18 +460,12 @@ impl<T: Config> Pallet<T> {
 		cid: CidOf<T>,
 		reports: PieceReportsOf<T>,
 	) -> DispatchResult {
-		ensure!(StorageWorkers::<T>::get().contains(&worker), Error::<T>::NotStorageWorker);
-		let (file_id, file) = Self::file_by_cid(&cid)?;
-		ensure!(file.is_funded(), Error::<T>::PinExpired);
-		ensure!(!reports.is_empty(), Error::<T>::EmptyReport);
+		let (file_id, file) = Self::worker_report_target(&worker, &cid, &reports)?;
 		let deadline = Self::confirm_deadline();
 		let mut indices = Vec::with_capacity(reports.len());
 		let mut updates = Vec::with_capacity(reports.len());
 		for report in reports {
-			ensure!(report.index < file.n, Error::<T>::InvalidPieceIndex);
-			ensure!(!indices.contains(&report.index), Error::<T>::DuplicatePieceIndex);
-			let mut piece =
-				Pieces::<T>::get(file_id, report.index).ok_or(Error::<T>::InvalidPieceIndex)?;
+			let mut piece = Self::reported_piece(file_id, &file, &indices, report.index)?;
 			ensure!(piece.awaits_repair(), Error::<T>::NotAwaitingRepair);
 			let content = piece.content.as_ref().ok_or(Error::<T>::NotAwaitingRepair)?;
 			let piece_cid = Self::canonical_cid(&report.cid)?;

@@ -105,3 +105,16 @@ pub fn register_operators() {
 		register(k, region);
 	}
 }
+
+/// Runs pallet-storage's hook block by block up to `to`, checking the invariants after each
+/// block. No BABE pre-digest: no audit randomness, so no audits (see storage_audits.rs for
+/// blocks with real VRF outputs).
+pub fn run_to(to: u32) {
+	let mut now = System::block_number();
+	while now < to {
+		now += 1;
+		System::set_block_number(now);
+		<Storage as frame_support::traits::Hooks<u32>>::on_initialize(now);
+		check_invariants();
+	}
+}

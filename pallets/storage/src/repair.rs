@@ -317,7 +317,8 @@ impl<T: Config> Pallet<T> {
 		}
 		let missing = to_move.len().saturating_sub(indices.len()) as u32;
 		if !indices.is_empty() {
-			AwaitingRepair::<T>::insert(file_id, ());
+			// Only pieces whose bytes left with their operator wait for the worker's rebuild.
+			Self::refresh_awaiting_repair(file_id, &file);
 			Self::deposit_event(Event::<T>::RepairScheduled {
 				cid: file.cid.clone(),
 				indices: BoundedVec::truncate_from(indices),

@@ -415,3 +415,25 @@ fn a_mass_failure_drains_over_many_blocks_within_the_bounds() {
 		}
 	});
 }
+
+#[test]
+fn an_unplaced_piece_of_a_leaving_operator_just_moves() {
+	ExtBuilder::default().build_and_execute(|| {
+		register_operators(3);
+		let c = cid(1);
+		pin(&c, SIZE, PinTier::Standard, 8);
+		register(4);
+		let leaving = operators_of(&c)[0];
+		assert_ok!(CairnStorage::unregister_operator(RuntimeOrigin::signed(leaving)));
+		next_block();
+		assert_eq!(scheduled(&c), vec![(vec![0], vec![4])]);
+		let piece = piece_of(&c, 0);
+		assert!(piece.content.is_none() && !piece.repair, "nothing to rebuild: never placed");
+		assert!(CairnStorage::files_awaiting_repair(0, 10).is_empty());
+		assert_eq!(file_of(&c).state, FileState::Requested);
+		// The placement report covers it like any other piece.
+		report_all(&c, 1);
+		confirm_all(&c);
+		assert_eq!(file_of(&c).state, FileState::Stored);
+	});
+}

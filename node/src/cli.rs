@@ -8,6 +8,9 @@ pub struct Cli {
 
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
+
+	#[clap(flatten)]
+	pub storage_worker: crate::storage_worker::StorageWorkerParams,
 }
 
 /// Subcommands besides running the node.

@@ -8,6 +8,7 @@ mod cli;
 mod command;
 mod rpc;
 mod service;
+mod storage_worker;
 
 fn main() -> sc_cli::Result<()> {
 	command::run()

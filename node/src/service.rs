@@ -171,12 +171,16 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 	})
 }
 
-/// Builds and starts a full node (an authority when the keystore holds a BABE key).
+/// Builds and starts a full node (an authority when the keystore holds a BABE key), with the
+/// Cairn storage worker as one of its tasks when asked for (`--storage-worker`).
 pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	storage_worker: &crate::storage_worker::StorageWorkerParams,
 ) -> Result<TaskManager, ServiceError> {
+	let storage_worker =
+		crate::storage_worker::prepare(storage_worker, &config).map_err(ServiceError::Other)?;
 	let sc_service::PartialComponents {
 		client,
 		backend,
@@ -277,7 +281,7 @@ pub fn new_full<
 		})
 	};
 
-	let _rpc_handlers = sc_service::spawn_tasks(sc_service::SpawnTasksParams {
+	let rpc_handlers = sc_service::spawn_tasks(sc_service::SpawnTasksParams {
 		network: network.clone(),
 		client: client.clone(),
 		keystore: keystore_container.keystore(),
@@ -292,6 +296,22 @@ pub fn new_full<
 		telemetry: telemetry.as_mut(),
 		tracing_execute_block: None,
 	})?;
+
+	if let Some(storage_worker) = storage_worker {
+		// The worker is a client of this node's own RPC server.
+		let addresses: Vec<String> =
+			rpc_handlers.listen_addresses().iter().map(|a| a.to_string()).collect();
+		let url = crate::storage_worker::local_rpc_url(&addresses).ok_or_else(|| {
+			ServiceError::Other(format!(
+				"--storage-worker needs this node's RPC server (listening on {addresses:?})"
+			))
+		})?;
+		task_manager.spawn_handle().spawn(
+			"cairn-storage-worker",
+			Some("cairn"),
+			storage_worker.task(url),
+		);
+	}
 
 	if role.is_authority() {
 		let proposer = sc_basic_authorship::ProposerFactory::new(

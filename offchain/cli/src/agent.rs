@@ -8,8 +8,11 @@
 //!   For each reported piece it holds: pin the piece's CID on its own IPFS daemon (fetched by
 //!   Bitswap), stream it back and check its size and Merkle root against the chain, and only
 //!   then `confirm_piece`. A piece that fails the check is unpinned and not confirmed.
-//! - **Releases**: a piece no longer assigned to it (released, moved away, file removed) is
-//!   unpinned, unless another held piece has the same content.
+//! - **Repairs**: a piece moved to it by repair (`RepairScheduled`) is fetched, verified and
+//!   confirmed only once the storage worker has rebuilt it (`RepairReported`): before that
+//!   nobody may serve it, and the chain refuses the confirmation.
+//! - **Releases**: a piece no longer assigned to it (released, moved away by repair or
+//!   re-assignment, file removed) is unpinned, unless another held piece has the same content.
 //! - **Rewards**: claimed on a schedule when there is something to claim, and on demand
 //!   (`cairn operator claim`).
 //! - **Audits**: on `ChallengeIssued` for one of its pieces, builds the leaf and its Merkle proof
@@ -291,11 +294,20 @@ impl<C: ChainApi, I: Ipfs> Agent<C, I> {
 				pinned: None,
 				confirmed: false,
 			});
+			let awaits_repair = piece.awaits_repair();
 			let Some(content) = piece.content else {
 				tracing::info!(file = %name, index, "assigned to us; waiting for the storage worker to report it");
 				self.save()?;
 				continue;
 			};
+			if awaits_repair {
+				// Its bytes are known (the chain keeps the content recorded at placement), but
+				// nobody may serve them yet, and the chain refuses a confirmation before the
+				// worker's `report_repair` (`PieceNotReported`).
+				tracing::info!(file = %name, index, "moved to us by repair; waiting for the storage worker to rebuild it (RepairReported)");
+				self.save()?;
+				continue;
+			}
 			let piece_cid = cid::from_bytes(&content.cid)?;
 			let piece_text = piece_cid.to_string();
 			if held.pinned.as_deref() != Some(piece_text.as_str()) || !piece.confirmed {
@@ -328,6 +340,13 @@ impl<C: ChainApi, I: Ipfs> Agent<C, I> {
 						.is_some_and(|d| d.is("Storage", "PieceAlreadyConfirmed")) =>
 				{
 					tracing::info!(file = %name, index, "already confirmed")
+				}
+				Err(error)
+					if error.dispatch().is_some_and(|d| d.is("Storage", "PieceNotReported")) =>
+				{
+					// Moved by repair meanwhile: confirmed after the worker's RepairReported.
+					tracing::info!(file = %name, index, "the chain waits for the storage worker's report first; not confirming yet");
+					continue;
 				}
 				Err(error) => return Err(error.into()),
 			}
@@ -452,7 +471,11 @@ impl<C: ChainApi, I: Ipfs> Agent<C, I> {
 				| StorageEvent::PiecesReleased { operators, .. } => operators.iter().any(|(_, o)| o == me),
 				StorageEvent::PieceReassigned { from, to, .. } => from == me || to == me,
 				StorageEvent::ReassignmentFailed { operator, .. } => operator == me,
+				StorageEvent::RepairScheduled { cid, operators, .. } => {
+					operators.contains(me) || held.contains(cid)
+				}
 				StorageEvent::PlacementReported { cid, .. }
+				| StorageEvent::RepairReported { cid, .. }
 				| StorageEvent::PinRemoved { cid, .. }
 				| StorageEvent::FileStateChanged { cid, .. } => held.contains(cid),
 				_ => false,
@@ -619,6 +642,71 @@ mod tests {
 		chain.reassign(&file, 0, account(3));
 		agent.reconcile_file(&file).await.expect("releases");
 		assert!(!ipfs.is_pinned(&piece_cid));
+	}
+
+	#[tokio::test]
+	async fn a_piece_moved_by_repair_is_confirmed_only_after_the_workers_report() {
+		// Replicas (k = 1) on operators 1 and 2; operator 2 goes away and piece 1 moves to us
+		// (operator 3).
+		let bytes = piece(13);
+		let chain = FakeChain::new(account(2));
+		let file = FakeIpfs::cid_of(b"the repaired file");
+		chain.pin_on(&file, 4000, 1, &[account(1), account(2)]);
+		let piece_cid = FakeIpfs::cid_of(&bytes);
+		let content = chain::PieceContent {
+			cid: piece_cid.clone(),
+			size: bytes.len() as u64,
+			root: piece_root(&bytes).expect("root"),
+		};
+		chain.set_content(&file, 0, content.clone());
+		chain.set_content(&file, 1, content.clone());
+		chain.confirm_all(&file);
+
+		// The old holder (operator 2) holds and pins its piece.
+		let old_ipfs = FakeIpfs::default();
+		old_ipfs.offer(&piece_cid, &bytes);
+		let old_dir = tempfile::tempdir().expect("tempdir");
+		let mut old = Agent::new(chain.clone(), old_ipfs.clone(), old_dir.path()).expect("agent");
+		old.reconcile_file(&file).await.expect("holds");
+		assert!(old_ipfs.is_pinned(&piece_cid));
+
+		let us = chain.as_account(account(3));
+		let ipfs = FakeIpfs::default();
+		ipfs.offer(&piece_cid, &bytes);
+		let dir = tempfile::tempdir().expect("tempdir");
+		let mut agent = Agent::new(us.clone(), ipfs.clone(), dir.path()).expect("agent");
+
+		let scheduled = chain.schedule_repair(&file, 1, account(3));
+		let released =
+			StorageEvent::PiecesReleased { cid: file.clone(), operators: vec![(1, account(2))] };
+		let events = [scheduled, released];
+		assert_eq!(agent.files_touched(&events), BTreeSet::from([file.clone()]));
+		assert_eq!(old.files_touched(&events), BTreeSet::from([file.clone()]));
+
+		// The old holder unpins its released piece.
+		old.reconcile_file(&file).await.expect("releases");
+		assert!(!old_ipfs.is_pinned(&piece_cid));
+		assert!(old.state().pieces.is_empty());
+
+		// We wait: nothing pinned, nothing confirmed, until the worker reports the rebuild.
+		agent.reconcile_file(&file).await.expect("waits");
+		assert!(!ipfs.is_pinned(&piece_cid));
+		assert_eq!(chain.confirms(), 0);
+		assert_eq!(agent.state().pieces.len(), 1, "the assignment is remembered");
+
+		let worker = chain.as_account(account(100));
+		let report = chain::PieceReport {
+			index: 1,
+			cid: content.cid.clone(),
+			size: content.size,
+			root: content.root,
+		};
+		let included = worker.report_repair(&file, vec![report]).await.expect("reported");
+		assert_eq!(agent.files_touched(&included.events), BTreeSet::from([file.clone()]));
+		agent.reconcile_file(&file).await.expect("confirms");
+		assert!(ipfs.is_pinned(&piece_cid));
+		assert_eq!(chain.confirms(), 1);
+		assert_eq!(chain.file_now(&file).record.state, chain::FileState::Stored);
 	}
 
 	#[tokio::test]

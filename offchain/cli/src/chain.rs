@@ -23,9 +23,9 @@ pub use error::{DispatchFailure, Error};
 pub use events::{BlockEvents, StorageEvent};
 pub use follow::{spawn_follower, Notice};
 pub use types::{
-	AccountId, Balance, FileInfo, FileRecord, FileState, OperatorInfo, OperatorRecord,
+	AccountId, Balance, BlockNumber, FileInfo, FileRecord, FileState, OperatorInfo, OperatorRecord,
 	OperatorStatus, PieceContent, PieceIndex, PieceRecord, PieceRef, PieceReport, PinFailure,
-	PinTier, TierConfig,
+	PinTier, RemovalReason, RepairQueueEntry, TierConfig,
 };
 
 use std::future::Future;
@@ -67,6 +67,24 @@ pub trait ChainApi: Send + Sync {
 		limit: u32,
 	) -> impl Future<Output = Result<Vec<Vec<u8>>, Error>> + Send;
 
+	/// One page of the CIDs with pieces moved by repair that the storage worker has to rebuild.
+	fn files_awaiting_repair(
+		&self,
+		start: u32,
+		limit: u32,
+	) -> impl Future<Output = Result<Vec<Vec<u8>>, Error>> + Send;
+
+	/// The repair queue, lowest health first.
+	fn repair_queue(&self) -> impl Future<Output = Result<Vec<RepairQueueEntry>, Error>> + Send;
+
+	/// Every registered operator (leaving ones included) and its record.
+	fn operators(
+		&self,
+	) -> impl Future<Output = Result<Vec<(AccountId, OperatorRecord)>, Error>> + Send;
+
+	/// The number of the latest finalized block.
+	fn finalized_number(&self) -> impl Future<Output = Result<u64, Error>> + Send;
+
 	/// What `claim_rewards` would pay `who` now.
 	fn claimable_rewards(
 		&self,
@@ -93,6 +111,19 @@ pub trait ChainApi: Send + Sync {
 
 	/// `report_placement(cid, pieces)`.
 	fn report_placement(
+		&self,
+		cid: &[u8],
+		pieces: Vec<PieceReport>,
+	) -> impl Future<Output = Result<Included, Error>> + Send;
+
+	/// `report_operator_offline(operator)`: the storage worker could not reach `operator`.
+	fn report_operator_offline(
+		&self,
+		operator: &AccountId,
+	) -> impl Future<Output = Result<Included, Error>> + Send;
+
+	/// `report_repair(cid, pieces)`: pieces moved by repair were rebuilt and handed over.
+	fn report_repair(
 		&self,
 		cid: &[u8],
 		pieces: Vec<PieceReport>,
@@ -150,6 +181,20 @@ pub async fn all_files_awaiting_placement<C: ChainApi>(chain: &C) -> Result<Vec<
 	loop {
 		let start = u32::try_from(all.len()).unwrap_or(u32::MAX);
 		let page = chain.files_awaiting_placement(start, VIEW_PAGE).await?;
+		let done = page.len() < VIEW_PAGE as usize;
+		all.extend(page);
+		if done {
+			return Ok(all);
+		}
+	}
+}
+
+/// Every CID awaiting repair, all pages.
+pub async fn all_files_awaiting_repair<C: ChainApi>(chain: &C) -> Result<Vec<Vec<u8>>, Error> {
+	let mut all = Vec::new();
+	loop {
+		let start = u32::try_from(all.len()).unwrap_or(u32::MAX);
+		let page = chain.files_awaiting_repair(start, VIEW_PAGE).await?;
 		let done = page.len() < VIEW_PAGE as usize;
 		all.extend(page);
 		if done {

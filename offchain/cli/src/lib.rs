@@ -11,7 +11,9 @@
 //!   the chain assigns to it, verifies each against its on-chain Merkle root, confirms it,
 //!   unpins released pieces and claims rewards. [`audit`] builds the answers to audit challenges.
 //! - [`worker`]: the storage worker (`cairn worker run`, or inside `cairn-node`): encodes pinned
-//!   files into pieces, adds them to IPFS and reports them on-chain.
+//!   files into pieces, adds them to IPFS and reports them on-chain; rebuilds the pieces repair
+//!   moves to new operators from any `k` verified pieces; probes the operators' IPFS peers and
+//!   reports the unreachable ones. [`fetch`] fetches and checks one piece (worker and `get`).
 //!
 //! Service code depends on two traits, [`chain::ChainApi`] and [`cairn_ipfs::Ipfs`], so that unit
 //! tests can replace the node and the IPFS daemon with in-memory fakes; integration tests (in
@@ -22,6 +24,7 @@ pub mod audit;
 pub mod chain;
 pub mod cid;
 mod error;
+pub mod fetch;
 pub mod layout;
 pub mod logging;
 pub mod retry;

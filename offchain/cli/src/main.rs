@@ -119,7 +119,8 @@ enum OperatorCommand {
 
 #[derive(Subcommand)]
 enum WorkerCommand {
-	/// Run the storage worker: encode pinned files, add their pieces to IPFS, report them.
+	/// Run the storage worker: encode pinned files, add their pieces to IPFS, report them;
+	/// rebuild the pieces repair moves; probe the operators and report unreachable ones.
 	Run {
 		/// Secret URI of a storage worker account.
 		#[arg(long, env = "CAIRN_SURI")]
@@ -127,9 +128,18 @@ enum WorkerCommand {
 		/// IPFS RPC API of the worker's daemon.
 		#[arg(long, env = "CAIRN_IPFS", default_value = "http://127.0.0.1:5001")]
 		ipfs: String,
-		/// Scratch directory for encoding.
+		/// Scratch directory for encoding and repairs.
 		#[arg(long)]
 		work_dir: Option<PathBuf>,
+		/// Seconds between two rounds of operator health probes (0: no probes).
+		#[arg(long, default_value_t = 60)]
+		probe_interval: u64,
+		/// Longest wait for one operator's IPFS peer to answer a probe, in seconds.
+		#[arg(long, default_value_t = 20)]
+		probe_timeout: u64,
+		/// Longest wait for one piece fetched for a repair, in seconds.
+		#[arg(long, default_value_t = 120)]
+		piece_timeout: u64,
 	},
 }
 
@@ -222,11 +232,24 @@ async fn run(cli: Cli) -> cairn_cli::Result<()> {
 			};
 			agent::run(config, shutdown).await?;
 		}
-		Command::Worker { command: WorkerCommand::Run { suri, ipfs, work_dir } } => {
+		Command::Worker {
+			command:
+				WorkerCommand::Run {
+					suri,
+					ipfs,
+					work_dir,
+					probe_interval,
+					probe_timeout,
+					piece_timeout,
+				},
+		} => {
 			let shutdown = Shutdown::new();
 			shutdown.trigger_on_signals();
 			let mut config = worker::Config::new(cli.url, chain::signer_from_suri(&suri)?, ipfs);
 			config.work_dir = work_dir;
+			config.probe_interval = Duration::from_secs(probe_interval);
+			config.probe.timeout = Duration::from_secs(probe_timeout);
+			config.repair.piece_timeout = Duration::from_secs(piece_timeout);
 			worker::run(config, shutdown).await?;
 		}
 	}

@@ -5,7 +5,7 @@
 use crate::chain::{
 	self, AccountId, Balance, ChainApi, FileInfo, FileRecord, FileState, Included, OperatorInfo,
 	OperatorRecord, OperatorStatus, PieceContent, PieceIndex, PieceRecord, PieceRef, PieceReport,
-	PinTier, StorageEvent,
+	PinTier, RepairQueueEntry, StorageEvent,
 };
 use cairn_ipfs::{Added, Cid, Ipfs, PeerInfo};
 use sha2::Digest;
@@ -25,8 +25,14 @@ pub struct FakeIpfs {
 struct FakeIpfsState {
 	blocks: BTreeMap<Vec<u8>, Vec<u8>>,
 	pins: BTreeSet<Vec<u8>>,
-	/// Content other daemons have (what `pin_add` may fetch).
+	/// Content other daemons have (what `pin_add` and `cat` may fetch).
 	network: BTreeMap<Vec<u8>, Vec<u8>>,
+	/// Peer addresses `swarm_connect` cannot reach.
+	unreachable: BTreeSet<String>,
+	/// Peer addresses `swarm_connect` never gets an answer from.
+	hanging: BTreeSet<String>,
+	/// Every address `swarm_connect` was asked for, in order.
+	connects: Vec<String>,
 }
 
 impl FakeIpfs {
@@ -55,6 +61,33 @@ impl FakeIpfs {
 		self.inner.lock().expect("lock").network.insert(as_cid.to_vec(), data.to_vec());
 	}
 
+	/// Make `swarm_connect(addr)` fail (`reachable == false`) or succeed again.
+	pub fn set_reachable(&self, addr: &str, reachable: bool) {
+		let mut state = self.inner.lock().expect("lock");
+		if reachable {
+			state.unreachable.remove(addr);
+		} else {
+			state.unreachable.insert(addr.to_string());
+		}
+	}
+
+	/// Make `swarm_connect(addr)` never answer.
+	pub fn set_hanging(&self, addr: &str) {
+		self.inner.lock().expect("lock").hanging.insert(addr.to_string());
+	}
+
+	/// Every address `swarm_connect` was asked for, in order.
+	pub fn connects(&self) -> Vec<String> {
+		self.inner.lock().expect("lock").connects.clone()
+	}
+
+	/// Forget the local copy of `cid` (unpinned and garbage-collected).
+	pub fn remove(&self, cid: &[u8]) {
+		let mut state = self.inner.lock().expect("lock");
+		state.blocks.remove(cid);
+		state.pins.remove(cid);
+	}
+
 	/// The local bytes of `cid`.
 	pub fn get(&self, cid: &[u8]) -> Option<Vec<u8>> {
 		self.inner.lock().expect("lock").blocks.get(cid).cloned()
@@ -65,9 +98,16 @@ impl FakeIpfs {
 		self.inner.lock().expect("lock").pins.contains(cid)
 	}
 
+	/// The bytes of `cid`: local, else from "the network" (as Bitswap would fetch them).
 	fn local(&self, cid: &Cid) -> cairn_ipfs::Result<Vec<u8>> {
-		self.get(&cid.to_bytes())
-			.ok_or_else(|| cairn_ipfs::Error::Timeout(Duration::from_millis(1)))
+		let key = cid.to_bytes();
+		let state = self.inner.lock().expect("lock");
+		state
+			.blocks
+			.get(&key)
+			.or_else(|| state.network.get(&key))
+			.cloned()
+			.ok_or(cairn_ipfs::Error::Timeout(Duration::from_millis(1)))
 	}
 }
 
@@ -134,7 +174,20 @@ impl Ipfs for FakeIpfs {
 		Ok(self.get(&cid.to_bytes()).map(|b| b.len() as u64))
 	}
 
-	async fn swarm_connect(&self, _addr: &str) -> cairn_ipfs::Result<()> {
+	async fn swarm_connect(&self, addr: &str) -> cairn_ipfs::Result<()> {
+		let (unreachable, hanging) = {
+			let mut state = self.inner.lock().expect("lock");
+			state.connects.push(addr.to_string());
+			(state.unreachable.contains(addr), state.hanging.contains(addr))
+		};
+		if hanging {
+			futures::future::pending::<()>().await;
+		}
+		if unreachable {
+			return Err(cairn_ipfs::Error::Api(format!(
+				"dial to {addr} failed: connection refused"
+			)));
+		}
 		Ok(())
 	}
 
@@ -165,7 +218,20 @@ struct FakeChainState {
 	claimed: Balance,
 	failed: Vec<(Vec<u8>, chain::PinFailure)>,
 	proofs: Vec<(u64, Vec<u8>, cairn_storage_primitives::MerkleProof)>,
+	/// The finalized block number (advanced by the tests).
+	block: u64,
+	/// Offline reports per operator in the current window: `(first, last, count)`.
+	offline_reports: BTreeMap<[u8; 32], (u64, u64, u32)>,
+	/// Every `report_operator_offline` that succeeded, in order.
+	offline_calls: Vec<AccountId>,
+	/// Every `report_repair` that succeeded: the file and the indices.
+	repair_reports: Vec<(Vec<u8>, Vec<PieceIndex>)>,
 }
+
+/// `OfflineReportThreshold` of the fake chain (the Cairn runtime's).
+pub const OFFLINE_REPORT_THRESHOLD: u32 = 3;
+/// `OfflineReportWindow` of the fake chain (the Cairn runtime's).
+pub const OFFLINE_REPORT_WINDOW: u64 = 100;
 
 /// Account `n` of the fake chain.
 pub fn account(n: u8) -> AccountId {
@@ -190,6 +256,11 @@ impl FakeChain {
 		Self { me, inner: Arc::default() }
 	}
 
+	/// The same chain seen by account `who`.
+	pub fn as_account(&self, who: AccountId) -> Self {
+		Self { me: who, inner: self.inner.clone() }
+	}
+
 	/// A chain seen by the storage worker (account 100).
 	pub fn worker() -> Self {
 		Self::new(account(100))
@@ -211,6 +282,7 @@ impl FakeChain {
 			tier: PinTier::Standard,
 			k,
 			n,
+			m: if k < n { n - 1 } else { n },
 			piece_size: crate::layout::PieceLayout::new(k, n, crate::layout::DEFAULT_SHARD_SIZE)
 				.and_then(|l| l.piece_size(size))
 				.unwrap_or(0),
@@ -220,6 +292,7 @@ impl FakeChain {
 			escrow: 1000,
 			reported: 0,
 			confirmed: 0,
+			repairing: 0,
 			co_funded: false,
 		};
 		let pieces = operators
@@ -231,6 +304,7 @@ impl FakeChain {
 					content: None,
 					confirmed: false,
 					confirm_deadline: None,
+					repair: false,
 				};
 				(i as u32, piece)
 			})
@@ -256,6 +330,89 @@ impl FakeChain {
 		let piece = file.pieces.iter_mut().find(|(i, _)| *i == index).expect("piece");
 		piece.1.operator = to;
 		piece.1.confirmed = false;
+	}
+
+	/// Mark every reported piece of `cid` confirmed (the file is then `Stored`).
+	pub fn confirm_all(&self, cid: &[u8]) {
+		let mut state = self.inner.lock().expect("lock");
+		let file = state.files.get_mut(cid).expect("pinned");
+		for (_, piece) in &mut file.pieces {
+			if piece.content.is_some() && !piece.confirmed {
+				piece.confirmed = true;
+				piece.confirm_deadline = None;
+				file.record.confirmed += 1;
+			}
+		}
+		if file.record.confirmed == file.record.n {
+			file.record.state = FileState::Stored;
+		}
+	}
+
+	/// Move piece `index` of `cid` to `to` as the pallet's repair does: the piece must be
+	/// rebuilt by the storage worker (`report_repair`) before `to` may confirm it. Returns the
+	/// `RepairScheduled` event.
+	pub fn schedule_repair(&self, cid: &[u8], index: PieceIndex, to: AccountId) -> StorageEvent {
+		let mut state = self.inner.lock().expect("lock");
+		let file = state.files.get_mut(cid).expect("pinned");
+		let (_, piece) = file.pieces.iter_mut().find(|(i, _)| *i == index).expect("piece");
+		assert!(piece.content.is_some(), "only reported pieces are rebuilt");
+		if piece.confirmed {
+			file.record.confirmed -= 1;
+		}
+		if !piece.repair {
+			file.record.repairing += 1;
+		}
+		piece.operator = to;
+		piece.confirmed = false;
+		piece.repair = true;
+		piece.confirm_deadline = None;
+		file.record.state = FileState::Repairing;
+		StorageEvent::RepairScheduled {
+			cid: cid.to_vec(),
+			indices: vec![index],
+			operators: vec![to],
+		}
+	}
+
+	/// Register operator `who` reachable at `peer` (directly, without a call).
+	pub fn add_operator(&self, who: AccountId, peer: &str) {
+		let record = OperatorRecord {
+			bond: 100,
+			capacity: 1 << 30,
+			used: 0,
+			region: b"test".to_vec(),
+			ipfs_peer: peer.as_bytes().to_vec(),
+			status: OperatorStatus::Active,
+			offline_since: None,
+			piece_count: 0,
+			reward_rate: 0,
+		};
+		self.inner
+			.lock()
+			.expect("lock")
+			.operators
+			.insert(who.0, OperatorInfo { record, claimable: 0 });
+	}
+
+	/// Change operator `who`'s record.
+	pub fn update_operator(&self, who: &AccountId, f: impl FnOnce(&mut OperatorRecord)) {
+		let mut state = self.inner.lock().expect("lock");
+		f(&mut state.operators.get_mut(&who.0).expect("registered").record);
+	}
+
+	/// Advance the finalized block number by one.
+	pub fn advance_block(&self) {
+		self.inner.lock().expect("lock").block += 1;
+	}
+
+	/// `report_operator_offline` calls that succeeded, in order.
+	pub fn offline_calls(&self) -> Vec<AccountId> {
+		self.inner.lock().expect("lock").offline_calls.clone()
+	}
+
+	/// `report_repair` calls that succeeded: the file and the indices reported.
+	pub fn repair_reports(&self) -> Vec<(Vec<u8>, Vec<PieceIndex>)> {
+		self.inner.lock().expect("lock").repair_reports.clone()
 	}
 
 	/// Remove the pin.
@@ -343,6 +500,39 @@ impl ChainApi for FakeChain {
 			.collect())
 	}
 
+	async fn files_awaiting_repair(
+		&self,
+		start: u32,
+		limit: u32,
+	) -> Result<Vec<Vec<u8>>, chain::Error> {
+		let state = self.inner.lock().expect("lock");
+		Ok(state
+			.files
+			.values()
+			.filter(|f| !f.awaiting_repair().is_empty())
+			.map(|f| f.record.cid.clone())
+			.skip(start as usize)
+			.take(limit as usize)
+			.collect())
+	}
+
+	async fn repair_queue(&self) -> Result<Vec<RepairQueueEntry>, chain::Error> {
+		Ok(Vec::new())
+	}
+
+	async fn operators(&self) -> Result<Vec<(AccountId, OperatorRecord)>, chain::Error> {
+		let state = self.inner.lock().expect("lock");
+		Ok(state
+			.operators
+			.iter()
+			.map(|(who, info)| (AccountId::from(*who), info.record.clone()))
+			.collect())
+	}
+
+	async fn finalized_number(&self) -> Result<u64, chain::Error> {
+		Ok(self.inner.lock().expect("lock").block)
+	}
+
 	async fn claimable_rewards(&self, _who: &AccountId) -> Result<Balance, chain::Error> {
 		Ok(self.inner.lock().expect("lock").claimable)
 	}
@@ -376,6 +566,7 @@ impl ChainApi for FakeChain {
 			region: region.as_bytes().to_vec(),
 			ipfs_peer: ipfs_peer.as_bytes().to_vec(),
 			status: OperatorStatus::Vetting { audits_passed: 0 },
+			offline_since: None,
 			piece_count: 0,
 			reward_rate: 0,
 		};
@@ -438,16 +629,115 @@ impl ChainApi for FakeChain {
 		if piece.operator != me {
 			return Err(module_error("NotAssignedOperator"));
 		}
-		if piece.content.is_none() {
-			return Err(module_error("PieceNotReported"));
-		}
 		if piece.confirmed {
 			return Err(module_error("PieceAlreadyConfirmed"));
 		}
+		if piece.content.is_none() || piece.awaits_repair() {
+			return Err(module_error("PieceNotReported"));
+		}
 		piece.confirmed = true;
+		piece.confirm_deadline = None;
+		let repaired = std::mem::take(&mut piece.repair);
 		file.record.confirmed += 1;
+		let mut events =
+			vec![StorageEvent::PieceConfirmed { cid: cid.to_vec(), index, operator: me }];
+		if repaired {
+			file.record.repairing -= 1;
+		}
+		if file.record.confirmed == file.record.n && file.record.repairing == 0 {
+			file.record.state = FileState::Stored;
+			if repaired {
+				events.push(StorageEvent::FileRepaired { cid: cid.to_vec() });
+			}
+		}
 		state.confirms += 1;
-		Ok(included(vec![StorageEvent::PieceConfirmed { cid: cid.to_vec(), index, operator: me }]))
+		Ok(included(events))
+	}
+
+	async fn report_operator_offline(
+		&self,
+		operator: &AccountId,
+	) -> Result<Included, chain::Error> {
+		let me = self.me;
+		let mut guard = self.inner.lock().expect("lock");
+		let state = &mut *guard;
+		let now = state.block;
+		let record = &mut state
+			.operators
+			.get_mut(&operator.0)
+			.ok_or_else(|| module_error("NotRegistered"))?
+			.record;
+		if record.offline_since.is_some() {
+			return Err(module_error("AlreadyOffline"));
+		}
+		let reports = state
+			.offline_reports
+			.get(&operator.0)
+			.copied()
+			.filter(|(first, _, _)| now < first + OFFLINE_REPORT_WINDOW)
+			.unwrap_or((now, now, 0));
+		if reports.2 > 0 && reports.1 == now {
+			return Err(module_error("AlreadyReportedThisBlock"));
+		}
+		let count = reports.2 + 1;
+		let mut events = vec![StorageEvent::OperatorReportedOffline {
+			who: *operator,
+			reporter: me,
+			reports: count,
+		}];
+		if count >= OFFLINE_REPORT_THRESHOLD {
+			record.offline_since = Some(now as u32);
+			state.offline_reports.remove(&operator.0);
+			events.push(StorageEvent::OperatorMarkedOffline { who: *operator, reports: count });
+		} else {
+			state.offline_reports.insert(operator.0, (reports.0, now, count));
+		}
+		state.offline_calls.push(*operator);
+		Ok(included(events))
+	}
+
+	async fn report_repair(
+		&self,
+		cid: &[u8],
+		pieces: Vec<PieceReport>,
+	) -> Result<Included, chain::Error> {
+		let mut state = self.inner.lock().expect("lock");
+		let deadline = state.block as u32 + 100;
+		let file = state.files.get_mut(cid).ok_or_else(|| module_error("PinNotFound"))?;
+		if pieces.is_empty() {
+			return Err(module_error("EmptyReport"));
+		}
+		let mut seen = BTreeSet::new();
+		for report in &pieces {
+			if !seen.insert(report.index) {
+				return Err(module_error("DuplicatePieceIndex"));
+			}
+			let piece =
+				file.piece(report.index).ok_or_else(|| module_error("InvalidPieceIndex"))?;
+			if !piece.awaits_repair() {
+				return Err(module_error("NotAwaitingRepair"));
+			}
+			let content =
+				piece.content.as_ref().ok_or_else(|| module_error("NotAwaitingRepair"))?;
+			if content.cid != report.cid
+				|| content.size != report.size
+				|| content.root != report.root
+			{
+				return Err(module_error("RepairMismatch"));
+			}
+		}
+		for report in &pieces {
+			if let Some((_, piece)) = file.pieces.iter_mut().find(|(i, _)| *i == report.index) {
+				piece.confirm_deadline = Some(deadline);
+			}
+		}
+		let indices: Vec<PieceIndex> = pieces.iter().map(|p| p.index).collect();
+		state.repair_reports.push((cid.to_vec(), indices.clone()));
+		Ok(included(vec![StorageEvent::RepairReported {
+			cid: cid.to_vec(),
+			worker: self.me,
+			indices,
+		}]))
 	}
 
 	async fn shard_size(&self) -> Result<u32, chain::Error> {

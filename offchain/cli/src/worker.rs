@@ -1,11 +1,21 @@
-//! The storage worker: turns pinned files into reported pieces.
+//! The storage worker: turns pinned files into reported pieces, rebuilds the pieces repair
+//! moves, and probes the operators.
 //!
-//! For every file with pieces assigned but not reported (learnt from `PiecesAssigned` events,
-//! and on start and after any lost subscription from the `files_awaiting_placement` view
-//! function), the worker fetches the file from IPFS, checks its size against the one declared
-//! on-chain, stream-encodes it with `cairn-erasure` (bounded memory, scratch files on disk), adds
-//! every piece to IPFS, connects to the pieces' operators and calls
-//! `report_placement(cid, pieces)` with each piece's CID, size and Merkle root.
+//! - **Placement** ([`place_file`]): for every file with pieces assigned but not reported
+//!   (learnt from `PiecesAssigned` events, and on start and after any lost subscription from
+//!   the `files_awaiting_placement` view function), the worker fetches the file from IPFS,
+//!   checks its size against the one declared on-chain, stream-encodes it with `cairn-erasure`
+//!   (bounded memory, scratch files on disk), adds every piece to IPFS, connects to the pieces'
+//!   operators and calls `report_placement(cid, pieces)` with each piece's CID, size and
+//!   Merkle root.
+//! - **Repair** ([`repair_file`]): for every file with pieces moved to replacement operators
+//!   and not rebuilt yet (`RepairScheduled` events, a re-assigned repair piece, and the
+//!   `files_awaiting_repair` view function on start and every re-scan), the worker fetches any
+//!   `k` pieces that match their on-chain roots, rebuilds the moved ones, checks them against
+//!   their recorded roots and CIDs, adds them to IPFS, connects to the new operators and calls
+//!   `report_repair(cid, pieces)`. Repairs go before placements.
+//! - **Health probes** ([`Prober`]): every `probe_interval`, the worker's daemon dials every
+//!   operator's IPFS peer and the unreachable ones are reported (`report_operator_offline`).
 //!
 //! It keeps no state of its own: the chain is the record of what is reported, read again right
 //! before every report, so a restart resumes where it stopped and no piece is reported twice.
@@ -15,8 +25,14 @@
 //! `cairn-node --storage-worker` runs [`run`]; `cairn worker run` runs the same.
 
 mod place;
+mod probe;
+mod repair;
 
 pub use place::{place_file, release_file, report_failure, Outcome};
+pub use probe::{ProbeOptions, ProbeRound, Prober};
+pub use repair::{repair_file, RepairOptions};
+
+use place::Scratch;
 
 use crate::{
 	chain::{self, ChainApi, Client, Notice, Signer, StorageEvent},
@@ -81,15 +97,41 @@ pub enum Error {
 	/// The chain's data contradicts itself.
 	#[error("inconsistent chain data: {0}")]
 	Inconsistent(String),
+	/// Fewer than `k` pieces of a file to repair could be fetched intact.
+	#[error("{cid}: only {good} of the {needed} pieces a rebuild needs could be fetched intact (corrupt {corrupt:?}, unavailable {unavailable:?})")]
+	NotEnoughPieces {
+		/// The file.
+		cid: String,
+		/// Intact pieces fetched.
+		good: usize,
+		/// `k`.
+		needed: usize,
+		/// Pieces that did not match their on-chain roots.
+		corrupt: Vec<u32>,
+		/// Pieces that could not be fetched.
+		unavailable: Vec<u32>,
+	},
+	/// A rebuilt piece is not the piece the chain recorded: never reported.
+	#[error("{cid}: rebuilt piece {index} does not match the chain: {reason}")]
+	RepairMismatch {
+		/// The file.
+		cid: String,
+		/// The piece.
+		index: u32,
+		/// What differs.
+		reason: String,
+	},
 }
 
 impl Error {
 	/// Whether retrying cannot help until something changes on-chain or in IPFS content.
 	fn is_permanent(&self) -> bool {
 		match self {
-			Self::SizeMismatch { .. } | Self::Layout(_) | Self::Cid(_) | Self::Inconsistent(_) => {
-				true
-			}
+			Self::SizeMismatch { .. }
+			| Self::Layout(_)
+			| Self::Cid(_)
+			| Self::Inconsistent(_)
+			| Self::RepairMismatch { .. } => true,
 			Self::Chain(error) => error.dispatch().is_some(),
 			_ => false,
 		}
@@ -113,6 +155,12 @@ pub struct Config {
 	/// How long a file's content may stay unavailable before the pin is reported as failed
 	/// (and refunded).
 	pub give_up_after: Duration,
+	/// How often to probe every operator's IPFS peer (`Duration::ZERO`: never).
+	pub probe_interval: Duration,
+	/// How probes are made.
+	pub probe: ProbeOptions,
+	/// How repairs fetch pieces.
+	pub repair: RepairOptions,
 }
 
 impl Config {
@@ -125,6 +173,9 @@ impl Config {
 			work_dir: None,
 			rescan_interval: Duration::from_secs(120),
 			give_up_after: Duration::from_secs(3600),
+			probe_interval: Duration::from_secs(60),
+			probe: ProbeOptions::default(),
+			repair: RepairOptions::default(),
 		}
 	}
 }
@@ -148,13 +199,50 @@ pub async fn run(config: Config, shutdown: Shutdown) -> crate::Result<()> {
 		std::env::temp_dir().join(format!("cairn-worker-{}", std::process::id()))
 	});
 	tracing::info!(account = %me, node = %config.rpc_url, ipfs = %config.ipfs_api, work_dir = %work_dir.display(), "storage worker started");
+	let prober = if config.probe_interval.is_zero() {
+		tracing::info!("operator health probes are off");
+		None
+	} else {
+		let prober = Prober::new(client.clone(), ipfs.clone(), config.probe.clone());
+		Some(tokio::spawn(prober.run(config.probe_interval, shutdown.clone())))
+	};
 	let notices = chain::spawn_follower(client.clone(), shutdown.clone());
 	let mut worker = Worker::new(client, ipfs, work_dir.clone());
 	worker.give_up_after = config.give_up_after;
+	worker.repair = config.repair.clone();
 	let result = worker.run(notices, config.rescan_interval, &shutdown).await;
+	if let Some(prober) = prober {
+		// Stopped by `shutdown`, or the worker ended on its own: then the probes end too.
+		if !shutdown.is_triggered() {
+			prober.abort();
+		}
+		if let Err(error) = prober.await {
+			if !error.is_cancelled() {
+				tracing::warn!(%error, "the probe task failed");
+			}
+		}
+	}
 	let _ = std::fs::remove_dir_all(&work_dir);
 	tracing::info!("storage worker stopped");
 	result
+}
+
+/// What the worker does for a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Job {
+	/// Rebuild the pieces repair moved (first: the file is at risk).
+	Repair,
+	/// Encode and report the pieces not placed yet.
+	Place,
+}
+
+impl Job {
+	fn name(self) -> &'static str {
+		match self {
+			Self::Repair => "repair",
+			Self::Place => "placement",
+		}
+	}
 }
 
 /// A file waiting for another attempt.
@@ -170,9 +258,11 @@ pub struct Worker<C, I> {
 	chain: C,
 	ipfs: I,
 	work_dir: PathBuf,
-	pending: BTreeMap<Vec<u8>, Pending>,
+	pending: BTreeMap<(Job, Vec<u8>), Pending>,
 	/// How long content may stay unavailable before the pin is reported as failed.
 	pub give_up_after: Duration,
+	/// How repairs fetch pieces.
+	pub repair: RepairOptions,
 }
 
 impl<C: ChainApi, I: Ipfs> Worker<C, I> {
@@ -184,32 +274,56 @@ impl<C: ChainApi, I: Ipfs> Worker<C, I> {
 			work_dir,
 			pending: BTreeMap::new(),
 			give_up_after: Duration::from_secs(3600),
+			repair: RepairOptions::default(),
 		}
 	}
 
-	/// Files waiting for an attempt.
+	/// Files waiting for an attempt (placements and repairs).
 	pub fn pending(&self) -> usize {
 		self.pending.len()
 	}
 
-	/// Queue `cid` for an attempt now (keeps its backoff if already queued).
+	/// Whether `job` is queued for `cid`.
+	pub fn is_queued(&self, job: Job, cid: &[u8]) -> bool {
+		self.pending.contains_key(&(job, cid.to_vec()))
+	}
+
+	/// Queue `cid` for placement now (keeps its backoff if already queued).
 	pub fn queue(&mut self, cid: Vec<u8>, why: &str) {
+		self.queue_job(Job::Place, cid, why);
+	}
+
+	/// Queue `cid` for repair now (keeps its backoff if already queued).
+	pub fn queue_repair(&mut self, cid: Vec<u8>, why: &str) {
+		self.queue_job(Job::Repair, cid, why);
+	}
+
+	fn queue_job(&mut self, job: Job, cid: Vec<u8>, why: &str) {
 		let now = Instant::now();
-		let entry = self.pending.entry(cid.clone()).or_insert_with(|| Pending {
+		let name = crate::cid::display(&cid);
+		let entry = self.pending.entry((job, cid)).or_insert_with(|| Pending {
 			due: now,
 			backoff: Backoff::new(Duration::from_secs(2), Duration::from_secs(300)),
 			unavailable_since: None,
 		});
 		entry.due = entry.due.min(now);
-		tracing::debug!(cid = %crate::cid::display(&cid), why, "queued for placement");
+		tracing::debug!(cid = %name, why, job = job.name(), "queued");
 	}
 
-	/// Queue every file the chain lists as awaiting placement.
+	/// Queue every file the chain lists as awaiting placement or repair.
 	pub async fn rescan(&mut self) -> Result<usize, Error> {
-		let cids = chain::all_files_awaiting_placement(&self.chain).await?;
-		tracing::info!(files = cids.len(), "re-scanned the files awaiting placement");
-		let count = cids.len();
-		for cid in cids {
+		let repairs = chain::all_files_awaiting_repair(&self.chain).await?;
+		let placements = chain::all_files_awaiting_placement(&self.chain).await?;
+		tracing::info!(
+			placements = placements.len(),
+			repairs = repairs.len(),
+			"re-scanned the files awaiting placement and repair"
+		);
+		let count = placements.len() + repairs.len();
+		for cid in repairs {
+			self.queue_repair(cid, "awaiting repair on-chain");
+		}
+		for cid in placements {
 			self.queue(cid, "awaiting placement on-chain");
 		}
 		Ok(count)
@@ -222,6 +336,18 @@ impl<C: ChainApi, I: Ipfs> Worker<C, I> {
 				StorageEvent::PiecesAssigned { cid, .. } => {
 					self.queue(cid.clone(), "PiecesAssigned")
 				}
+				StorageEvent::RepairScheduled { cid, indices, operators } => {
+					tracing::info!(
+						cid = %crate::cid::display(cid), pieces = ?indices, operators = ?operators.iter().map(|o| o.to_string()).collect::<Vec<_>>(),
+						"the chain moved pieces to replacement operators: queued for repair"
+					);
+					self.queue_repair(cid.clone(), "RepairScheduled")
+				}
+				// A repaired piece its new operator did not confirm in time moves again and
+				// must be provided again (the worker usually still holds it).
+				StorageEvent::PieceReassigned { cid, .. } => {
+					self.queue_repair(cid.clone(), "PieceReassigned")
+				}
 				StorageEvent::FileStateChanged { cid, to: chain::FileState::Stored, .. } => {
 					if let Err(error) = release_file(&self.chain, &self.ipfs, cid).await {
 						tracing::warn!(cid = %crate::cid::display(cid), %error, "cannot unpin the worker's copies of a stored file");
@@ -232,64 +358,87 @@ impl<C: ChainApi, I: Ipfs> Worker<C, I> {
 		}
 	}
 
-	/// Attempt every file that is due; returns how many were attempted.
+	/// Attempt every file that is due (repairs first); returns how many were attempted.
 	pub async fn process_due(&mut self, shutdown: &Shutdown) -> usize {
 		let now = Instant::now();
-		let due: Vec<Vec<u8>> =
-			self.pending.iter().filter(|(_, p)| p.due <= now).map(|(c, _)| c.clone()).collect();
+		let due: Vec<(Job, Vec<u8>)> =
+			self.pending.iter().filter(|(_, p)| p.due <= now).map(|(k, _)| k.clone()).collect();
 		let mut attempted = 0;
-		for cid in due {
+		for (job, cid) in due {
 			if shutdown.is_triggered() {
 				break;
 			}
 			attempted += 1;
-			let name = crate::cid::display(&cid);
-			match place_file(&self.chain, &self.ipfs, &self.work_dir, &cid).await {
-				Ok(outcome) => {
-					tracing::debug!(cid = %name, ?outcome, "placement attempt done");
-					self.pending.remove(&cid);
-				}
-				Err(error) if error.is_permanent() => {
-					tracing::error!(cid = %name, %error, "cannot place this file; leaving it until the next re-scan");
-					self.pending.remove(&cid);
-				}
-				Err(error @ Error::ContentUnavailable { .. })
-					if self
-						.pending
-						.get(&cid)
-						.and_then(|p| p.unavailable_since)
-						.is_some_and(|since| since.elapsed() >= self.give_up_after) =>
-				{
-					tracing::warn!(cid = %name, %error, give_up_after = ?self.give_up_after, "content unavailable for too long");
-					match report_failure(&self.chain, &cid, chain::PinFailure::ContentUnavailable)
-						.await
-					{
-						Ok(_) => {
-							self.pending.remove(&cid);
-						}
-						Err(error) => self.retry_later(&cid, &error),
-					}
-				}
-				Err(error) => {
-					if matches!(error, Error::ContentUnavailable { .. }) {
-						if let Some(pending) = self.pending.get_mut(&cid) {
-							pending.unavailable_since.get_or_insert_with(Instant::now);
-						}
-					}
-					self.retry_later(&cid, &error);
-				}
+			match job {
+				Job::Repair => self.attempt_repair(&cid).await,
+				Job::Place => self.attempt_placement(&cid).await,
 			}
 		}
 		attempted
 	}
 
-	fn retry_later(&mut self, cid: &[u8], error: &Error) {
-		if let Some(pending) = self.pending.get_mut(cid) {
+	async fn attempt_repair(&mut self, cid: &[u8]) {
+		let name = crate::cid::display(cid);
+		let key = (Job::Repair, cid.to_vec());
+		match repair_file(&self.chain, &self.ipfs, &self.work_dir, cid, &self.repair).await {
+			Ok(outcome) => {
+				tracing::debug!(cid = %name, ?outcome, "repair attempt done");
+				self.pending.remove(&key);
+			}
+			Err(error) if error.is_permanent() => {
+				tracing::error!(cid = %name, %error, "cannot repair this file; leaving it until the next re-scan");
+				self.pending.remove(&key);
+			}
+			Err(error) => self.retry_later(&key, &error),
+		}
+	}
+
+	async fn attempt_placement(&mut self, cid: &[u8]) {
+		let name = crate::cid::display(cid);
+		let key = (Job::Place, cid.to_vec());
+		match place_file(&self.chain, &self.ipfs, &self.work_dir, cid).await {
+			Ok(outcome) => {
+				tracing::debug!(cid = %name, ?outcome, "placement attempt done");
+				self.pending.remove(&key);
+			}
+			Err(error) if error.is_permanent() => {
+				tracing::error!(cid = %name, %error, "cannot place this file; leaving it until the next re-scan");
+				self.pending.remove(&key);
+			}
+			Err(error @ Error::ContentUnavailable { .. })
+				if self
+					.pending
+					.get(&key)
+					.and_then(|p| p.unavailable_since)
+					.is_some_and(|since| since.elapsed() >= self.give_up_after) =>
+			{
+				tracing::warn!(cid = %name, %error, give_up_after = ?self.give_up_after, "content unavailable for too long");
+				match report_failure(&self.chain, cid, chain::PinFailure::ContentUnavailable).await
+				{
+					Ok(_) => {
+						self.pending.remove(&key);
+					}
+					Err(error) => self.retry_later(&key, &error),
+				}
+			}
+			Err(error) => {
+				if matches!(error, Error::ContentUnavailable { .. }) {
+					if let Some(pending) = self.pending.get_mut(&key) {
+						pending.unavailable_since.get_or_insert_with(Instant::now);
+					}
+				}
+				self.retry_later(&key, &error);
+			}
+		}
+	}
+
+	fn retry_later(&mut self, key: &(Job, Vec<u8>), error: &Error) {
+		if let Some(pending) = self.pending.get_mut(key) {
 			let delay = pending.backoff.next_delay();
 			pending.due = Instant::now() + delay;
 			tracing::warn!(
-				cid = %crate::cid::display(cid), %error, attempt = pending.backoff.attempts(), ?delay,
-				"placement failed; will retry"
+				cid = %crate::cid::display(&key.1), job = key.0.name(), %error,
+				attempt = pending.backoff.attempts(), ?delay, "attempt failed; will retry"
 			);
 		}
 	}
@@ -335,7 +484,7 @@ impl<C: ChainApi, I: Ipfs> Worker<C, I> {
 #[allow(clippy::expect_used)]
 mod tests {
 	use super::*;
-	use crate::testing::{FakeChain, FakeIpfs};
+	use crate::testing::{account, FakeChain, FakeIpfs};
 	use cairn_storage_primitives::{piece_root, LEAF_SIZE};
 
 	fn bytes(len: usize) -> Vec<u8> {
@@ -463,5 +612,43 @@ mod tests {
 		assert_eq!(worker.process_due(&shutdown).await, 1);
 		assert_eq!(worker.pending(), 0);
 		assert_eq!(chain.reports(), 1);
+	}
+
+	#[tokio::test]
+	async fn repairs_are_queued_by_events_and_rescans_and_reported() {
+		let ipfs = FakeIpfs::default();
+		let data = bytes(3 * LEAF_SIZE);
+		let file = ipfs.put(&data);
+		let chain = FakeChain::worker();
+		for i in 1..=6u8 {
+			chain.add_operator(account(i), &format!("/peer/{i}"));
+		}
+		chain.pin(&file, data.len() as u64, 2, 4);
+		let dir = tempfile::tempdir().expect("tempdir");
+		place_file(&chain, &ipfs, dir.path(), &file).await.expect("placed");
+		chain.confirm_all(&file);
+		// Another pin waits for placement.
+		let other_data = bytes(100);
+		let other = ipfs.put(&other_data);
+		chain.pin(&other, other_data.len() as u64, 1, 2);
+		chain.schedule_repair(&file, 2, account(5));
+
+		let mut worker = Worker::new(chain.clone(), ipfs.clone(), dir.path().to_path_buf());
+		assert_eq!(worker.rescan().await.expect("scan"), 2);
+		assert!(worker.is_queued(Job::Repair, &file));
+		assert!(worker.is_queued(Job::Place, &other));
+		let shutdown = Shutdown::new();
+		assert_eq!(worker.process_due(&shutdown).await, 2);
+		assert_eq!(worker.pending(), 0);
+		assert_eq!(chain.repair_reports(), vec![(file.clone(), vec![2])]);
+		assert_eq!(chain.reports(), 2, "the first placement and the other file's");
+
+		// A RepairScheduled event queues the file at once.
+		let event = chain.schedule_repair(&file, 3, account(6));
+		worker.on_events(&[event]).await;
+		assert!(worker.is_queued(Job::Repair, &file));
+		assert_eq!(worker.process_due(&shutdown).await, 1);
+		assert_eq!(chain.repair_reports().len(), 2);
+		assert_eq!(chain.repair_reports()[1].1, vec![3]);
 	}
 }

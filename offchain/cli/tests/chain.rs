@@ -1,6 +1,8 @@
 //! The chain client against a real `cairn-node --dev`: typed dispatch errors, operator
 //! registration, a pin request and its on-chain assignment, placement reports, confirmations,
-//! the finalized-event stream and the view functions.
+//! the finalized-event stream and the view functions; then file health and repair: offline
+//! reports until operators are marked offline, the repair the chain schedules (and defers),
+//! `report_repair` checked against the recorded piece, and the new operator's confirmation.
 //!
 //! One node for the whole file (it takes 30-45 s to answer on a small machine), one test
 //! running the steps in order.
@@ -192,6 +194,120 @@ async fn chain_client_against_a_dev_node() {
 	let none = operators[0].claim_rewards().await.expect_err("nothing yet");
 	assert_eq!(module_error(&none), "Storage.NoRewards");
 	assert_eq!(cairn_cli::agent::claim_now(&operators[0]).await.expect("claim"), 0);
+
+	// Health and repair. Nothing awaits repair yet, and the new fields decode.
+	assert_eq!(stored.record.m, tier.m);
+	assert_eq!(stored.record.repairing, 0);
+	assert!(stored.pieces.iter().all(|(_, p)| !p.repair && !p.awaits_repair()));
+	assert!(chain::all_files_awaiting_repair(&alice).await.expect("view").is_empty());
+	assert!(alice.repair_queue().await.expect("view").is_empty());
+	let all = alice.operators().await.expect("operators");
+	assert_eq!(all.len(), OPERATORS.len());
+	assert!(all.iter().all(|(_, record)| record.offline_since.is_none()));
+
+	// A spare operator registers; then two of the file's four operators are reported offline
+	// by the storage worker, once per block, until the chain marks them offline.
+	let ferdie = node.signed("//Ferdie").await;
+	let gone: Vec<chain::AccountId> =
+		operators[..2].iter().map(|c| c.account().expect("signer")).collect();
+	let alice_account = alice.account().expect("signer");
+	let threshold: u32 = alice.constant("OfflineReportThreshold").await.expect("constant");
+	let rounds = async {
+		for round in 1..=threshold {
+			let outcomes = futures::future::join_all(
+				gone.iter().map(|who| alice.report_operator_offline(who)),
+			)
+			.await;
+			for (who, outcome) in gone.iter().zip(outcomes) {
+				let events = outcome.expect("reported").events;
+				assert!(
+					events.iter().any(|e| matches!(e, StorageEvent::OperatorReportedOffline { who: w, reports, .. } if w == who && *reports == round)),
+					"round {round}: {events:?}"
+				);
+				let marked = events.iter().any(
+					|e| matches!(e, StorageEvent::OperatorMarkedOffline { who: w, .. } if w == who),
+				);
+				assert_eq!(marked, round == threshold, "round {round}: {events:?}");
+			}
+		}
+	};
+	// Meanwhile (the rounds wait for finality): the spare registers, and bad reports fail.
+	let others = async {
+		let (spare, not_worker, not_operator) = tokio::join!(
+			ferdie.register_operator(bond, 10 << 30, "sa-east", "/ip4/127.0.0.1/tcp/4002"),
+			operators[2].report_operator_offline(&gone[0]),
+			alice.report_operator_offline(&alice_account),
+		);
+		spare.expect("the spare registers");
+		assert_eq!(module_error(&not_worker.expect_err("no")), "Storage.NotStorageWorker");
+		assert_eq!(module_error(&not_operator.expect_err("no")), "Storage.NotRegistered");
+	};
+	tokio::join!(rounds, others);
+	let record = alice.operator(&gone[0]).await.expect("view").expect("registered").record;
+	assert!(record.offline_since.is_some());
+	let again = alice.report_operator_offline(&gone[0]).await.expect_err("already offline");
+	assert_eq!(module_error(&again), "Storage.AlreadyOffline");
+
+	// Health 2 < m = 3: the chain moves both pieces; one spare operator, so one moves and the
+	// other is deferred.
+	let ferdie_account = ferdie.account().expect("signer");
+	let mut scheduled = None;
+	let mut deferred = None;
+	let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+	while scheduled.is_none() || deferred.is_none() {
+		let block = tokio::time::timeout_at(deadline, events.next())
+			.await
+			.expect("repair scheduled in time")
+			.expect("stream");
+		for event in block.events.into_iter().filter(|e| e.cid() == Some(&cid[..])) {
+			match event {
+				StorageEvent::RepairScheduled { indices, operators, .. } => {
+					scheduled = Some((indices, operators))
+				}
+				StorageEvent::RepairDeferred { healthy, missing, .. } => {
+					deferred = Some((healthy, missing))
+				}
+				_ => {}
+			}
+		}
+	}
+	let (indices, new_operators) = scheduled.expect("scheduled");
+	assert_eq!(new_operators, vec![ferdie_account]);
+	assert_eq!(indices.len(), 1);
+	// Two of the four pieces are healthy.
+	assert_eq!(deferred, Some((tier.n - 2, 1)));
+	let moved = indices[0];
+	let queue = alice.repair_queue().await.expect("view");
+	assert!(queue.iter().any(|e| e.cid == cid && e.healthy == tier.n - 2), "{queue:?}");
+	assert_eq!(chain::all_files_awaiting_repair(&alice).await.expect("view"), vec![cid.clone()]);
+	let degraded = alice.file(&cid).await.expect("view").expect("pinned");
+	assert_eq!(degraded.awaiting_repair(), vec![moved]);
+	assert_eq!(degraded.record.state, FileState::Degraded);
+	let piece = degraded.piece(moved).expect("piece");
+	assert!(piece.repair && piece.operator == ferdie_account && !piece.confirmed);
+
+	// The new operator cannot confirm before the worker reports the rebuilt piece, which must
+	// be exactly the recorded one.
+	let recorded = reports[moved as usize].clone();
+	let wrong = PieceReport { root: [0xee; 32], ..recorded.clone() };
+	let (early, mismatch) =
+		tokio::join!(ferdie.confirm_piece(&cid, moved), alice.report_repair(&cid, vec![wrong]));
+	assert_eq!(module_error(&early.expect_err("not rebuilt yet")), "Storage.PieceNotReported");
+	assert_eq!(module_error(&mismatch.expect_err("mismatch")), "Storage.RepairMismatch");
+	let repaired = alice.report_repair(&cid, vec![recorded.clone()]).await.expect("reported");
+	assert!(
+		repaired.events.iter().any(
+			|e| matches!(e, StorageEvent::RepairReported { indices, .. } if *indices == vec![moved])
+		),
+		"{:?}",
+		repaired.events
+	);
+	assert!(chain::all_files_awaiting_repair(&alice).await.expect("view").is_empty());
+	let (twice, confirmed) =
+		tokio::join!(alice.report_repair(&cid, vec![recorded]), ferdie.confirm_piece(&cid, moved));
+	assert_eq!(module_error(&twice.expect_err("twice")), "Storage.NotAwaitingRepair");
+	let confirmed = confirmed.expect("confirms");
+	assert!(confirmed.events.iter().any(|e| matches!(e, StorageEvent::PieceConfirmed { .. })));
 
 	// A call without a signer is refused locally.
 	let reader = Client::connect(&node.url).await.expect("connects");

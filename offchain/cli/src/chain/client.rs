@@ -4,8 +4,8 @@ use super::{
 	error::{rpc, DispatchFailure, Error},
 	events::{BlockEvents, StorageEvent},
 	types::{
-		AccountId, Balance, FileInfo, OperatorInfo, PieceIndex, PieceRef, PieceReport, PinFailure,
-		PinTier, TierConfig,
+		AccountId, Balance, BlockNumber, FileInfo, OperatorInfo, OperatorRecord, PieceIndex,
+		PieceRef, PieceReport, PinFailure, PinTier, RepairQueueEntry, TierConfig,
 	},
 	ChainApi, PALLET,
 };
@@ -141,12 +141,25 @@ impl Client {
 		let pallet = metadata.pallet_by_name(PALLET).ok_or_else(|| {
 			Error::Metadata(format!("the node at {} has no `{PALLET}` pallet", self.url))
 		})?;
-		for call in ["request_pin", "report_placement", "confirm_piece", "register_operator"] {
+		for call in [
+			"request_pin",
+			"report_placement",
+			"confirm_piece",
+			"register_operator",
+			"report_operator_offline",
+			"report_repair",
+		] {
 			if pallet.call_variant_by_name(call).is_none() {
 				return Err(Error::Metadata(format!("`{PALLET}.{call}` is missing")));
 			}
 		}
-		for view in ["file", "operator", "operator_pieces", "files_awaiting_placement"] {
+		for view in [
+			"file",
+			"operator",
+			"operator_pieces",
+			"files_awaiting_placement",
+			"files_awaiting_repair",
+		] {
 			if pallet.view_function_by_name(view).is_none() {
 				return Err(Error::Metadata(format!("view function `{PALLET}.{view}` is missing")));
 			}
@@ -274,6 +287,20 @@ impl Client {
 			Some(value) => value.decode().map_err(rpc),
 			None => Ok(Vec::new()),
 		}
+	}
+
+	/// Every registered operator and its record (an iteration over `Storage.Operators`).
+	pub async fn operators(&self) -> Result<Vec<(AccountId, OperatorRecord)>, Error> {
+		let at = self.api.at_current_block().await.map_err(rpc)?;
+		let address = dynamic::storage::<(AccountId,), OperatorRecord>(PALLET, "Operators");
+		let mut entries = at.storage().iter(address, ()).await.map_err(rpc)?;
+		let mut all = Vec::new();
+		while let Some(entry) = entries.next().await {
+			let entry = entry.map_err(rpc)?;
+			let (who,) = entry.key().map_err(rpc)?.decode().map_err(rpc)?;
+			all.push((who, entry.value().decode().map_err(rpc)?));
+		}
+		Ok(all)
 	}
 
 	/// A constant of the `Storage` pallet.
@@ -460,6 +487,26 @@ impl ChainApi for Client {
 		self.view("files_awaiting_placement", (start, limit)).await
 	}
 
+	async fn files_awaiting_repair(&self, start: u32, limit: u32) -> Result<Vec<Vec<u8>>, Error> {
+		self.view("files_awaiting_repair", (start, limit)).await
+	}
+
+	async fn repair_queue(&self) -> Result<Vec<RepairQueueEntry>, Error> {
+		let entries: Vec<(Vec<u8>, u32, BlockNumber)> = self.view("repair_queue", ()).await?;
+		Ok(entries
+			.into_iter()
+			.map(|(cid, healthy, not_before)| RepairQueueEntry { cid, healthy, not_before })
+			.collect())
+	}
+
+	async fn operators(&self) -> Result<Vec<(AccountId, OperatorRecord)>, Error> {
+		Client::operators(self).await
+	}
+
+	async fn finalized_number(&self) -> Result<u64, Error> {
+		Client::finalized_number(self).await
+	}
+
 	async fn claimable_rewards(&self, who: &AccountId) -> Result<Balance, Error> {
 		self.view("claimable_rewards", (*who,)).await
 	}
@@ -491,6 +538,14 @@ impl ChainApi for Client {
 		pieces: Vec<PieceReport>,
 	) -> Result<Included, Error> {
 		self.submit("report_placement", (cid.to_vec(), pieces)).await
+	}
+
+	async fn report_operator_offline(&self, operator: &AccountId) -> Result<Included, Error> {
+		self.submit("report_operator_offline", (*operator,)).await
+	}
+
+	async fn report_repair(&self, cid: &[u8], pieces: Vec<PieceReport>) -> Result<Included, Error> {
+		self.submit("report_repair", (cid.to_vec(), pieces)).await
 	}
 
 	async fn shard_size(&self) -> Result<u32, Error> {

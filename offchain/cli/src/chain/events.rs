@@ -1,7 +1,8 @@
 //! The pallet's events, decoded by name from the node's metadata.
 
 use super::types::{
-	AccountId, Balance, EraIndex, FileState, PieceIndex, PinFailure, PinTier, RemovalReason,
+	AccountId, Balance, BlockNumber, EraIndex, FileState, PieceIndex, PinFailure, PinTier,
+	RemovalReason,
 };
 use scale_decode::DecodeAsType;
 
@@ -21,6 +22,13 @@ pub enum StorageEvent {
 		region: Vec<u8>,
 		/// Whether it starts vetting.
 		vetting: bool,
+	},
+	/// An operator started leaving: no new pieces; repair moves its pieces away.
+	OperatorUnregistered {
+		/// The operator.
+		who: AccountId,
+		/// Block from which `withdraw_bond` is possible.
+		unbonding_ends: BlockNumber,
 	},
 	/// An operator was paid.
 	RewardsClaimed {
@@ -177,6 +185,70 @@ pub enum StorageEvent {
 		/// Bond slashed.
 		slashed: Balance,
 	},
+	/// A storage worker could not reach an operator.
+	OperatorReportedOffline {
+		/// The operator.
+		who: AccountId,
+		/// The storage worker.
+		reporter: AccountId,
+		/// Reports in the current window so far.
+		reports: u32,
+	},
+	/// Enough reports: the operator is offline (no new pieces; its pieces do not count towards
+	/// file health until it passes an audit).
+	OperatorMarkedOffline {
+		/// The operator.
+		who: AccountId,
+		/// Reports that marked it.
+		reports: u32,
+	},
+	/// An offline operator passed an audit: it is reachable again.
+	OperatorBackOnline {
+		/// The operator.
+		who: AccountId,
+	},
+	/// Pieces `indices` of a file moved to `operators` (same order): the storage worker
+	/// rebuilds them and calls `report_repair`.
+	RepairScheduled {
+		/// The file.
+		cid: Vec<u8>,
+		/// Pieces moved.
+		indices: Vec<PieceIndex>,
+		/// Their new operators, in the order of `indices`.
+		operators: Vec<AccountId>,
+	},
+	/// `missing` pieces of a file found no replacement operator; retried later.
+	RepairDeferred {
+		/// The file.
+		cid: Vec<u8>,
+		/// Healthy pieces.
+		healthy: u32,
+		/// Pieces still to move.
+		missing: u32,
+	},
+	/// The storage worker rebuilt pieces moved by repair: their operators may confirm them.
+	RepairReported {
+		/// The file.
+		cid: Vec<u8>,
+		/// The worker.
+		worker: AccountId,
+		/// Pieces rebuilt.
+		indices: Vec<PieceIndex>,
+	},
+	/// Every piece moved by repair is confirmed: the file is stored again.
+	FileRepaired {
+		/// The file.
+		cid: Vec<u8>,
+	},
+	/// Fewer than `k` readable pieces: the file cannot be rebuilt and is removed.
+	FileLost {
+		/// The file.
+		cid: Vec<u8>,
+		/// Readable pieces left.
+		healthy: u32,
+		/// Pieces needed.
+		k: u32,
+	},
 	/// Any other `Storage` event, by name (never decoded from the chain: set when a
 	/// `Storage` event does not decode into one of the variants above).
 	Other(String),
@@ -199,8 +271,19 @@ impl StorageEvent {
 			| Self::PinFailed { cid, .. }
 			| Self::ChallengeIssued { cid, .. }
 			| Self::AuditPassed { cid, .. }
-			| Self::AuditFailed { cid, .. } => Some(cid),
-			Self::OperatorRegistered { .. } | Self::RewardsClaimed { .. } | Self::Other(_) => None,
+			| Self::AuditFailed { cid, .. }
+			| Self::RepairScheduled { cid, .. }
+			| Self::RepairDeferred { cid, .. }
+			| Self::RepairReported { cid, .. }
+			| Self::FileRepaired { cid }
+			| Self::FileLost { cid, .. } => Some(cid),
+			Self::OperatorRegistered { .. }
+			| Self::OperatorUnregistered { .. }
+			| Self::RewardsClaimed { .. }
+			| Self::OperatorReportedOffline { .. }
+			| Self::OperatorMarkedOffline { .. }
+			| Self::OperatorBackOnline { .. }
+			| Self::Other(_) => None,
 		}
 	}
 
@@ -208,6 +291,7 @@ impl StorageEvent {
 	pub fn name(&self) -> &str {
 		match self {
 			Self::OperatorRegistered { .. } => "OperatorRegistered",
+			Self::OperatorUnregistered { .. } => "OperatorUnregistered",
 			Self::RewardsClaimed { .. } => "RewardsClaimed",
 			Self::PinRequested { .. } => "PinRequested",
 			Self::PiecesAssigned { .. } => "PiecesAssigned",
@@ -223,6 +307,14 @@ impl StorageEvent {
 			Self::ChallengeIssued { .. } => "ChallengeIssued",
 			Self::AuditPassed { .. } => "AuditPassed",
 			Self::AuditFailed { .. } => "AuditFailed",
+			Self::OperatorReportedOffline { .. } => "OperatorReportedOffline",
+			Self::OperatorMarkedOffline { .. } => "OperatorMarkedOffline",
+			Self::OperatorBackOnline { .. } => "OperatorBackOnline",
+			Self::RepairScheduled { .. } => "RepairScheduled",
+			Self::RepairDeferred { .. } => "RepairDeferred",
+			Self::RepairReported { .. } => "RepairReported",
+			Self::FileRepaired { .. } => "FileRepaired",
+			Self::FileLost { .. } => "FileLost",
 			Self::Other(name) => name,
 		}
 	}

@@ -55,6 +55,11 @@ pub enum FileState {
 	Placed,
 	/// Every piece confirmed.
 	Stored,
+	/// Fewer than `m` pieces healthy: waiting in the repair queue for replacement operators.
+	Degraded,
+	/// Pieces moved to replacement operators: the storage worker rebuilds them
+	/// (`report_repair`), then their new operators confirm them.
+	Repairing,
 	/// Paid eras over; in its grace period.
 	Expired,
 }
@@ -68,6 +73,9 @@ pub enum RemovalReason {
 	Expired,
 	/// The storage worker could not place it; the payment was refunded.
 	PlacementFailed,
+	/// Fewer than `k` of its pieces were readable: the network could not rebuild it
+	/// (`FileLost`); the unused payment was refunded.
+	Lost,
 }
 
 /// Why a storage worker could not place a pin (`report_pin_failed`).
@@ -112,6 +120,8 @@ pub struct FileRecord {
 	pub k: u32,
 	/// Total pieces.
 	pub n: u32,
+	/// Repair threshold: below `m` healthy pieces the file is repaired.
+	pub m: u32,
 	/// `ceil(size / k)`.
 	pub piece_size: u64,
 	/// Lifecycle state.
@@ -126,6 +136,8 @@ pub struct FileRecord {
 	pub reported: u32,
 	/// Pieces confirmed.
 	pub confirmed: u32,
+	/// Pieces moved by repair and not yet confirmed by their new operator.
+	pub repairing: u32,
 	/// Whether another account paid towards it.
 	pub co_funded: bool,
 }
@@ -152,6 +164,17 @@ pub struct PieceRecord {
 	pub confirmed: bool,
 	/// Block by which the operator must confirm, once reported.
 	pub confirm_deadline: Option<BlockNumber>,
+	/// The piece was moved to this operator by repair: the storage worker must rebuild it and
+	/// `report_repair` before the operator may confirm it.
+	pub repair: bool,
+}
+
+impl PieceRecord {
+	/// Whether the piece waits for the storage worker to rebuild it (`report_repair`): its
+	/// operator cannot confirm it before (`PieceNotReported`).
+	pub fn awaits_repair(&self) -> bool {
+		self.repair && self.confirm_deadline.is_none()
+	}
 }
 
 /// A file's record and pieces (the `file` view function).
@@ -169,6 +192,11 @@ impl FileInfo {
 	/// Indices of pieces whose content is not reported yet.
 	pub fn unreported(&self) -> Vec<PieceIndex> {
 		self.pieces.iter().filter(|(_, p)| p.content.is_none()).map(|(i, _)| *i).collect()
+	}
+
+	/// Indices of pieces moved by repair that wait for the storage worker to rebuild them.
+	pub fn awaiting_repair(&self) -> Vec<PieceIndex> {
+		self.pieces.iter().filter(|(_, p)| p.awaits_repair()).map(|(i, _)| *i).collect()
 	}
 
 	/// Piece `index`, if the file has it.
@@ -217,6 +245,9 @@ pub struct OperatorRecord {
 	pub ipfs_peer: Vec<u8>,
 	/// Lifecycle status.
 	pub status: OperatorStatus,
+	/// Block since which storage workers' reports mark the operator unreachable (no new pieces,
+	/// its pieces do not count towards file health) until it passes an audit.
+	pub offline_since: Option<BlockNumber>,
 	/// Pieces assigned.
 	pub piece_count: u32,
 	/// Reward per era.
@@ -243,7 +274,30 @@ pub struct PieceRef {
 	pub operator: AccountId,
 }
 
-/// What the storage worker reports about one piece (`report_placement`).
+impl OperatorRecord {
+	/// Whether the operator is leaving (`unregister_operator`).
+	pub fn is_leaving(&self) -> bool {
+		matches!(self.status, OperatorStatus::Leaving { .. })
+	}
+
+	/// The IPFS peer address as text (lossy: the chain stores bytes).
+	pub fn peer(&self) -> String {
+		String::from_utf8_lossy(&self.ipfs_peer).into_owned()
+	}
+}
+
+/// An entry of the repair queue (the `repair_queue` view function).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepairQueueEntry {
+	/// The file's CID (canonical binary).
+	pub cid: Vec<u8>,
+	/// Its healthy pieces when it was queued (the queue is ordered by it, lowest first).
+	pub healthy: u32,
+	/// Not processed before this block.
+	pub not_before: BlockNumber,
+}
+
+/// What the storage worker reports about one piece (`report_placement`, `report_repair`).
 #[derive(Clone, Debug, PartialEq, Eq, EncodeAsType)]
 pub struct PieceReport {
 	/// The piece's index in `0..n`.

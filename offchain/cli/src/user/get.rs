@@ -4,13 +4,14 @@ use super::Error;
 use crate::{
 	chain::{ChainApi, Client, FileInfo},
 	cid::{self, Cid},
+	fetch::{ranked_sources, Fetched},
 	layout::PieceLayout,
 };
 use cairn_erasure::PieceReader;
 use cairn_ipfs::Ipfs;
 use std::{
 	fs::File,
-	io::{BufReader, BufWriter, Write},
+	io::{BufReader, BufWriter},
 	path::{Path, PathBuf},
 	time::Duration,
 };
@@ -95,62 +96,45 @@ pub async fn get_file<C: ChainApi, I: Ipfs>(
 	let mut report =
 		GetReport { size: record.size, used: vec![], corrupt: vec![], unavailable: vec![] };
 	let mut good: Vec<(u32, PathBuf)> = Vec::new();
-	// Data pieces first: with all of them, decoding is a plain copy.
-	for (index, piece) in &info.pieces {
+	// Pieces on available operators first, data pieces first among them (with all of them,
+	// decoding is a plain copy).
+	for source in ranked_sources(chain, info).await {
 		if good.len() == layout.k() {
 			break;
 		}
-		let Some(piece_content) = &piece.content else {
+		let index = source.index;
+		let Some(piece_content) = &source.content else {
 			tracing::info!(file = %name, index, "piece not reported yet; skipping");
-			report.unavailable.push(*index);
+			report.unavailable.push(index);
 			continue;
 		};
-		if let Ok(Some(operator)) = chain.operator(&piece.operator).await {
-			let peer = String::from_utf8_lossy(&operator.record.ipfs_peer).into_owned();
-			if let Err(error) = ipfs.swarm_connect(&peer).await {
-				tracing::debug!(%peer, %error, "cannot connect to the piece's operator");
-			}
-		}
-		let piece_cid = cid::from_bytes(&piece_content.cid)?;
 		let path = scratch.0.join(format!("piece-{index}"));
-		tracing::info!(file = %name, index, piece = %piece_cid, operator = %piece.operator, "fetching piece");
-		let fetched = {
-			let mut file =
-				File::create(&path).map_err(io(format!("creating {}", path.display())))?;
-			let mut writer = BufWriter::new(&mut file);
-			let result =
-				tokio::time::timeout(options.piece_timeout, ipfs.cat_to(&piece_cid, &mut writer))
-					.await;
-			let flushed = writer.flush();
-			match (result, flushed) {
-				(Ok(Ok(_)), Ok(())) => true,
-				(Ok(Err(error)), _) => {
-					tracing::warn!(file = %name, index, %error, "cannot fetch piece; trying another");
-					false
-				}
-				(Err(_), _) => {
-					tracing::warn!(file = %name, index, timeout = ?options.piece_timeout, "piece did not arrive in time; trying another");
-					false
-				}
-				(_, Err(error)) => return Err(crate::Error::io("writing a piece", error)),
+		tracing::info!(
+			file = %name, index, piece = %cid::display(&piece_content.cid), operator = %source.operator,
+			why = source.rank.describe(), "fetching piece"
+		);
+		let fetched = crate::fetch::fetch_piece(
+			ipfs,
+			source.peer.as_deref(),
+			index,
+			piece_content,
+			piece_size,
+			&path,
+			options.piece_timeout,
+		)
+		.await
+		.map_err(|e| {
+			crate::Error::io(format!("fetching piece {index} into {}", path.display()), e)
+		})?;
+		match fetched {
+			Fetched::Good => good.push((index, path)),
+			Fetched::Corrupt(why) => {
+				tracing::warn!(file = %name, index, operator = %source.operator, %why, "piece is corrupt (does not match its on-chain root); skipping it");
+				report.corrupt.push(index);
 			}
-		};
-		if !fetched {
-			report.unavailable.push(*index);
-			continue;
-		}
-		let reader = File::open(&path).map_err(io(format!("opening {}", path.display())))?;
-		let root = piece_content.root;
-		let index_usize = *index as usize;
-		let checked = tokio::task::spawn_blocking(move || {
-			cairn_erasure::verify_piece(index_usize, BufReader::new(reader), piece_size, &root)
-		})
-		.await?;
-		match checked {
-			Ok(()) => good.push((*index, path)),
-			Err(error) => {
-				tracing::warn!(file = %name, index, operator = %piece.operator, %error, "piece is corrupt (does not match its on-chain root); skipping it");
-				report.corrupt.push(*index);
+			Fetched::Unavailable(why) => {
+				tracing::warn!(file = %name, index, operator = %source.operator, %why, "cannot fetch piece; trying another");
+				report.unavailable.push(index);
 			}
 		}
 	}
@@ -160,6 +144,7 @@ pub async fn get_file<C: ChainApi, I: Ipfs>(
 		);
 	}
 	report.used = good.iter().map(|(i, _)| *i).collect();
+	report.used.sort_unstable();
 	tracing::info!(file = %name, pieces = ?report.used, "decoding");
 
 	let partial = scratch.0.join("file");
@@ -300,5 +285,28 @@ mod tests {
 			"{error}"
 		);
 		assert!(!out.exists());
+	}
+
+	#[tokio::test]
+	async fn pieces_on_available_operators_are_tried_first() {
+		let (chain, ipfs, data, file_cid) = placed(50_000, 2, 4).await;
+		for i in 1..=4u8 {
+			chain.add_operator(crate::testing::account(i), &format!("/peer/{i}"));
+		}
+		chain.confirm_all(&file_cid);
+		// Piece 0's operator is marked offline and its piece is nowhere any more.
+		chain.update_operator(&crate::testing::account(1), |r| r.offline_since = Some(7));
+		let info = chain.file_now(&file_cid);
+		ipfs.remove(&info.pieces[0].1.content.as_ref().expect("reported").cid);
+		let dir = tempfile::tempdir().expect("tempdir");
+		let out = dir.path().join("out");
+		let content = cid::from_bytes(&file_cid).expect("cid");
+		let options = GetOptions { piece_timeout: Duration::from_secs(1) };
+		let report =
+			get_file(&chain, &ipfs, &content, &info, &out, &options).await.expect("decodes");
+		assert_eq!(report.used, vec![1, 2]);
+		assert!(report.unavailable.is_empty(), "the offline operator's piece was not even tried");
+		assert_eq!(std::fs::read(&out).expect("out"), data);
+		assert_eq!(ipfs.connects(), vec!["/peer/2".to_string(), "/peer/3".to_string()]);
 	}
 }

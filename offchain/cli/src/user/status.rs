@@ -39,7 +39,11 @@ pub fn render_status(info: &FileInfo, era: Option<u32>) -> String {
 	let _ = writeln!(out, "file id:  {}", info.file_id);
 	let _ = writeln!(out, "owner:    {}", record.owner);
 	let _ = writeln!(out, "size:     {} bytes", record.size);
-	let _ = writeln!(out, "tier:     {} (k = {}, n = {})", record.tier, record.k, record.n);
+	let _ = writeln!(
+		out,
+		"tier:     {} (k = {}, n = {}, repaired below m = {} healthy pieces)",
+		record.tier, record.k, record.n, record.m
+	);
 	let _ = writeln!(out, "state:    {:?}", record.state);
 	let _ = writeln!(out, "health:   {health}");
 	let expiry = match era {
@@ -58,6 +62,8 @@ pub fn render_status(info: &FileInfo, era: Option<u32>) -> String {
 		};
 		let confirmation = if piece.confirmed {
 			"confirmed".to_string()
+		} else if piece.awaits_repair() {
+			"moved by repair; waiting for the storage worker to rebuild it".to_string()
 		} else if let Some(deadline) = piece.confirm_deadline {
 			format!("unconfirmed (deadline block {deadline})")
 		} else {

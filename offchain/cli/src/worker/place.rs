@@ -50,7 +50,7 @@ impl Write for Sink {
 }
 
 /// A directory removed when dropped, whatever happened.
-struct Scratch(PathBuf);
+pub(super) struct Scratch(pub(super) PathBuf);
 
 impl Drop for Scratch {
 	fn drop(&mut self) {
@@ -236,7 +236,7 @@ pub async fn report_failure<C: ChainApi>(
 /// Connect the worker's IPFS daemon to the operators of `indices`, so they can fetch their
 /// pieces by Bitswap (best effort: an operator may already be connected or reachable by
 /// routing; a failure is logged, not fatal).
-async fn connect_to_operators<C: ChainApi, I: Ipfs>(
+pub(super) async fn connect_to_operators<C: ChainApi, I: Ipfs>(
 	chain: &C,
 	ipfs: &I,
 	info: &FileInfo,
@@ -249,7 +249,7 @@ async fn connect_to_operators<C: ChainApi, I: Ipfs>(
 			continue;
 		}
 		let peer = match chain.operator(&piece.operator).await {
-			Ok(Some(operator)) => String::from_utf8_lossy(&operator.record.ipfs_peer).into_owned(),
+			Ok(Some(operator)) => operator.record.peer(),
 			Ok(None) => continue,
 			Err(error) => {
 				tracing::warn!(operator = %piece.operator, %error, "cannot read operator record");

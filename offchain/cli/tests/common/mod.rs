@@ -38,6 +38,11 @@ impl DevNode {
 	/// Start `cairn-node --dev` on loopback and wait (polling, up to 4 minutes) until its RPC
 	/// answers with a Cairn runtime.
 	pub async fn start(tag: &str) -> (Self, Client) {
+		Self::start_with(tag, &[]).await
+	}
+
+	/// Like [`DevNode::start`], with extra command-line arguments.
+	pub async fn start_with(tag: &str, extra: &[&str]) -> (Self, Client) {
 		// `RUST_LOG=cairn_cli=debug` shows what the client does.
 		cairn_cli::logging::init(false);
 		let bin = node_binary();
@@ -60,6 +65,7 @@ impl DevNode {
 			.arg(&base)
 			.args(["--rpc-port", &rpc_port.to_string()])
 			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
+			.args(extra)
 			.stdout(Stdio::from(out))
 			.stderr(Stdio::from(err))
 			.spawn()
@@ -99,6 +105,11 @@ impl DevNode {
 		rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
 	}
 
+	/// The node's whole log so far.
+	pub fn log(&self) -> String {
+		std::fs::read_to_string(&self.log).unwrap_or_default()
+	}
+
 	/// The last lines of the node's log.
 	pub fn log_tail(&self) -> String {
 		let text = std::fs::read_to_string(&self.log).unwrap_or_default();
@@ -131,3 +142,7 @@ impl Drop for DevNode {
 /// The dev accounts used as operators, with their regions (three regions for four operators).
 pub const OPERATORS: [(&str, &str); 4] =
 	[("//Bob", "eu-west"), ("//Charlie", "us-east"), ("//Dave", "ap-south"), ("//Eve", "eu-west")];
+
+/// Two more endowed dev accounts, for tests that need spare operators (repair).
+pub const MORE_OPERATORS: [(&str, &str); 2] =
+	[("//Bob//stash", "us-east"), ("//Charlie//stash", "ap-south")];

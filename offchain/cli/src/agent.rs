@@ -136,6 +136,29 @@ pub async fn run(config: Config, shutdown: Shutdown) -> crate::Result<()> {
 	Ok(())
 }
 
+/// If storage workers marked this operator offline (its IPFS peer was unreachable) and the
+/// chain allows it again, declare it online: it is running, so it is reachable now, and it
+/// would otherwise stay offline for good once repair has moved all its pieces away (an offline
+/// operator comes back by passing an audit, and one without pieces is not audited). Returns
+/// whether it declared itself online.
+pub async fn come_back_online<C: ChainApi>(chain: &C) -> Result<bool, Error> {
+	let me = chain.account().ok_or(chain::Error::NoSigner)?;
+	let Some(info) = chain.operator(&me).await? else { return Ok(false) };
+	let Some(since) = info.record.offline_since else { return Ok(false) };
+	tracing::info!(account = %me, since, "marked offline by the storage workers; declaring this operator online");
+	match chain.declare_online().await {
+		Ok(_) => {
+			tracing::info!(account = %me, "back online: eligible for new pieces again");
+			Ok(true)
+		}
+		Err(error) if error.dispatch().is_some_and(|d| d.is("Storage", "OfflineTooRecently")) => {
+			tracing::info!(account = %me, "too soon after being marked offline; will try again");
+			Ok(false)
+		}
+		Err(error) => Err(error.into()),
+	}
+}
+
 /// `cairn operator claim`: claim the rewards now. Returns the amount paid (0 if nothing).
 pub async fn claim_now<C: ChainApi>(chain: &C) -> Result<Balance, Error> {
 	let me = chain.account().ok_or(Error::NoAccount)?;
@@ -533,6 +556,9 @@ impl<C: ChainApi, I: Ipfs> Agent<C, I> {
 						if let Err(error) = claim_now(&self.chain).await {
 							tracing::warn!(%error, "scheduled reward claim failed");
 						}
+						if let Err(error) = come_back_online(&self.chain).await {
+							tracing::warn!(%error, "cannot declare this operator online");
+						}
 						next_claim = Instant::now() + claim_interval;
 					}
 				}
@@ -707,6 +733,22 @@ mod tests {
 		assert!(ipfs.is_pinned(&piece_cid));
 		assert_eq!(chain.confirms(), 1);
 		assert_eq!(chain.file_now(&file).record.state, chain::FileState::Stored);
+	}
+
+	#[tokio::test]
+	async fn an_operator_marked_offline_declares_itself_online_once_allowed() {
+		let chain = FakeChain::new(account(1));
+		assert!(!come_back_online(&chain).await.expect("not registered: nothing to do"));
+		chain.add_operator(account(1), "/ip4/127.0.0.1/tcp/4001");
+		assert!(!come_back_online(&chain).await.expect("online: nothing to do"));
+		chain.update_operator(&account(1), |r| r.offline_since = Some(0));
+		assert!(!come_back_online(&chain).await.expect("too soon is not an error"));
+		for _ in 0..crate::testing::OFFLINE_REPORT_WINDOW {
+			chain.advance_block();
+		}
+		assert!(come_back_online(&chain).await.expect("declares"));
+		let info = chain.operator(&account(1)).await.expect("read").expect("registered");
+		assert_eq!(info.record.offline_since, None);
 	}
 
 	#[tokio::test]

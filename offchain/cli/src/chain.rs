@@ -156,6 +156,9 @@ pub trait ChainApi: Send + Sync {
 
 	/// `claim_rewards()`.
 	fn claim_rewards(&self) -> impl Future<Output = Result<Included, Error>> + Send;
+
+	/// `declare_online()`: the signer, marked offline, is reachable again.
+	fn declare_online(&self) -> impl Future<Output = Result<Included, Error>> + Send;
 }
 
 /// Every piece assigned to `who`, all pages.

@@ -305,6 +305,7 @@ impl FakeChain {
 					confirmed: false,
 					confirm_deadline: None,
 					repair: false,
+					previous: None,
 				};
 				(i as u32, piece)
 			})
@@ -767,6 +768,23 @@ impl ChainApi for FakeChain {
 	) -> Result<Included, chain::Error> {
 		self.inner.lock().expect("lock").proofs.push((challenge, leaf, proof));
 		Ok(included(vec![]))
+	}
+
+	async fn declare_online(&self) -> Result<Included, chain::Error> {
+		let me = self.me;
+		let mut state = self.inner.lock().expect("lock");
+		let now = state.block;
+		let record = &mut state
+			.operators
+			.get_mut(&me.0)
+			.ok_or_else(|| module_error("NotRegistered"))?
+			.record;
+		let since = record.offline_since.ok_or_else(|| module_error("NotOffline"))?;
+		if now < u64::from(since) + OFFLINE_REPORT_WINDOW {
+			return Err(module_error("OfflineTooRecently"));
+		}
+		record.offline_since = None;
+		Ok(included(vec![StorageEvent::OperatorBackOnline { who: me }]))
 	}
 
 	async fn claim_rewards(&self) -> Result<Included, chain::Error> {

@@ -715,6 +715,28 @@ mod benchmarks {
 	}
 
 	#[benchmark]
+	fn declare_online() {
+		setup::<T>();
+		// An offline operator among `MaxOperators` comes back (eligibility list rewritten).
+		let all = operators::<T>(T::MaxOperators::get());
+		let who = all[all.len() / 2].clone();
+		Operators::<T>::mutate(&who, |op| {
+			if let Some(op) = op {
+				op.offline_since = Some(1u32.into());
+			}
+		});
+		EligibleOperators::<T>::mutate(|eligible| eligible.retain(|a| a != &who));
+		let now = T::OfflineReportWindow::get().saturating_add(1u32.into());
+		frame_system::Pallet::<T>::set_block_number(now);
+
+		fresh_block::<T>();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+
+		assert!(EligibleOperators::<T>::get().contains(&who));
+	}
+
+	#[benchmark]
 	fn report_repair(p: Linear<1, { max_pieces::<T>() }>) {
 		let (id, c) = repairing_file::<T>(p, 0);
 		let reports = reports::<T>(&c, 0..p);

@@ -609,7 +609,15 @@ impl<T: Config> Pallet<T> {
 		if repaired {
 			file.repairing.defensive_saturating_dec();
 		}
+		// The operator the piece was moved from may drop it now that its copy is confirmed.
+		let released = piece.previous.take();
 		Pieces::<T>::insert(file_id, index, piece);
+		if let Some(previous) = released {
+			Self::deposit_event(Event::<T>::PiecesReleased {
+				cid: file.cid.clone(),
+				operators: BoundedVec::truncate_from(alloc::vec![(index, previous)]),
+			});
+		}
 		Self::add_audit_slot(file_id, index);
 		file.confirmed = file.confirmed.saturating_add(1);
 		Self::deposit_event(Event::<T>::PieceConfirmed {
@@ -748,6 +756,7 @@ impl<T: Config> Pallet<T> {
 				confirmed: false,
 				confirm_deadline: None,
 				repair: false,
+				previous: None,
 			},
 		);
 	}
@@ -788,6 +797,13 @@ impl<T: Config> Pallet<T> {
 		}
 		if piece.repair {
 			file.repairing.defensive_saturating_dec();
+		}
+		if let Some(previous) = piece.previous {
+			// It still held the bytes of a piece moved by repair.
+			Self::deposit_event(Event::<T>::PiecesReleased {
+				cid: file.cid.clone(),
+				operators: BoundedVec::truncate_from(alloc::vec![(index, previous)]),
+			});
 		}
 		Some(piece.operator)
 	}

@@ -92,6 +92,10 @@ impl<T: Config> Pallet<T> {
 				if piece.content.is_some() {
 					reported += 1;
 				}
+				if let Some(previous) = &piece.previous {
+					ensure!(piece.repair, "only pieces moved by repair have a previous holder");
+					ensure!(*previous != piece.operator, "a piece moves to another operator");
+				}
 				if piece.repair {
 					repairing += 1;
 					ensure!(piece.content.is_some(), "pieces moved by repair have known content");

@@ -511,7 +511,7 @@ pub mod pallet {
 		/// Enough reports: the operator is offline. It gets no new pieces and its pieces do not
 		/// count towards file health (no slashing: only audits slash) until it passes an audit.
 		OperatorMarkedOffline { who: T::AccountId, reports: u32 },
-		/// An offline operator passed an audit: it is reachable again.
+		/// An offline operator passed an audit, or declared itself reachable again.
 		OperatorBackOnline { who: T::AccountId },
 		/// Pieces of a file were moved to replacement operators: the storage worker rebuilds them
 		/// and calls `report_repair`, then each new operator confirms its piece.
@@ -690,6 +690,10 @@ pub mod pallet {
 		AlreadyOffline,
 		/// This operator was already reported offline in this block.
 		AlreadyReportedThisBlock,
+		/// The operator is not marked offline.
+		NotOffline,
+		/// `declare_online` less than `OfflineReportWindow` blocks after being marked offline.
+		OfflineTooRecently,
 		/// A piece is not waiting to be rebuilt by repair.
 		NotAwaitingRepair,
 		/// A repaired piece's content id, size or root is not the one recorded for it: the
@@ -920,6 +924,17 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_report_repair(who, cid, pieces)
+		}
+
+		/// Declare that the caller, an operator marked offline, is reachable again: it gets new
+		/// pieces again and its pieces count towards health. Allowed `OfflineReportWindow`
+		/// blocks after it was marked (storage workers report it again if it is still
+		/// unreachable). Passing an audit does the same at once; this is the way back for an
+		/// operator whose pieces were all repaired away, which is audited no more.
+		#[pallet::call_index(18)]
+		pub fn declare_online(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_declare_online(who)
 		}
 
 		/// Confirm that the caller stores piece `index` of `cid`. From the current era on, the

@@ -102,6 +102,13 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn health(file_id: FileId) -> Health {
 		let mut health = Health { healthy: 0, readable: 0, unavailable: Vec::new() };
 		for (index, piece) in Pieces::<T>::iter_prefix(file_id) {
+			// A piece being repaired is still readable from the operator it was moved from.
+			let source = piece.previous.as_ref().filter(|_| !piece.confirmed);
+			if source.is_some_and(|p| {
+				matches!(Self::unavailability(p), None | Some(Unavailable::Leaving))
+			}) {
+				health.readable.saturating_inc();
+			}
 			let why = Self::unavailability(&piece.operator);
 			if piece.confirmed && why.is_none() {
 				health.healthy.saturating_inc();
@@ -310,9 +317,12 @@ impl<T: Config> Pallet<T> {
 		let mut indices = Vec::with_capacity(chosen.len());
 		let mut released = Vec::with_capacity(chosen.len());
 		for (index, to) in to_move.iter().zip(chosen.iter()) {
-			if let Some(from) = Self::move_piece(file_id, &mut file, *index, to, era) {
+			if let Some((from, keeps_bytes)) = Self::move_piece(file_id, &mut file, *index, to, era)
+			{
 				indices.push(*index);
-				released.push((*index, from));
+				if !keeps_bytes {
+					released.push((*index, from));
+				}
 			}
 		}
 		let missing = to_move.len().saturating_sub(indices.len()) as u32;
@@ -324,10 +334,12 @@ impl<T: Config> Pallet<T> {
 				indices: BoundedVec::truncate_from(indices),
 				operators: BoundedVec::truncate_from(chosen),
 			});
-			Self::deposit_event(Event::<T>::PiecesReleased {
-				cid: file.cid.clone(),
-				operators: BoundedVec::truncate_from(released),
-			});
+			if !released.is_empty() {
+				Self::deposit_event(Event::<T>::PiecesReleased {
+					cid: file.cid.clone(),
+					operators: BoundedVec::truncate_from(released),
+				});
+			}
 		}
 		let to = if missing > 0 && file.was_stored() && health.healthy < file.m {
 			FileState::Degraded
@@ -348,21 +360,23 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Moves piece `index` of `file` (settled to `era`) to operator `to`; returns the old
-	/// operator. A piece whose bytes the old operator held (confirmed, or already moved by
-	/// repair) must be rebuilt by the storage worker; a reported, unconfirmed one gets a new
-	/// confirmation window (the worker still provides it); an unreported one simply waits for
-	/// its placement report.
+	/// operator and whether it is to keep the piece's bytes for now. A piece whose bytes the old
+	/// operator held (confirmed, or already moved by repair) must be rebuilt by the storage
+	/// worker, and the operator that confirmed it keeps serving it until the new one confirms
+	/// (`previous`); a reported, unconfirmed one gets a new confirmation window (the worker
+	/// still provides it); an unreported one simply waits for its placement report.
 	pub(crate) fn move_piece(
 		file_id: FileId,
 		file: &mut FileRecord<T>,
 		index: PieceIndex,
 		to: &T::AccountId,
 		era: EraIndex,
-	) -> Option<T::AccountId> {
+	) -> Option<(T::AccountId, bool)> {
 		let Some(mut piece) = Pieces::<T>::get(file_id, index) else {
 			defensive!("moved pieces exist");
 			return None;
 		};
+		let keeps_bytes = piece.confirmed;
 		let from = piece.operator.clone();
 		let earning = piece.confirmed && file.is_funded();
 		let reward = file.piece_reward;
@@ -384,6 +398,9 @@ impl<T: Config> Pallet<T> {
 			file.confirmed.defensive_saturating_dec();
 			Self::remove_audit_slot(file_id, index);
 		}
+		if keeps_bytes && piece.previous.replace(from.clone()).is_some() {
+			defensive!("confirmation releases the previous holder");
+		}
 		if piece.content.is_some() {
 			if piece.confirmed || piece.repair {
 				if !piece.repair {
@@ -400,7 +417,7 @@ impl<T: Config> Pallet<T> {
 		piece.confirmed = false;
 		piece.operator = to.clone();
 		Pieces::<T>::insert(file_id, index, piece);
-		Some(from)
+		Some((from, keeps_bytes))
 	}
 
 	/// Lists `file_id` in `AwaitingRepair` exactly when it is paid up and a piece of it waits
@@ -453,6 +470,22 @@ impl<T: Config> Pallet<T> {
 		Self::refresh_eligibility(&who);
 		Self::sweep_operator(&who);
 		Self::deposit_event(Event::<T>::OperatorMarkedOffline { who, reports: count });
+		Ok(())
+	}
+
+	pub(crate) fn do_declare_online(who: T::AccountId) -> DispatchResult {
+		let mut record = Operators::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+		let since = record.offline_since.ok_or(Error::<T>::NotOffline)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			now >= since.saturating_add(T::OfflineReportWindow::get()),
+			Error::<T>::OfflineTooRecently
+		);
+		record.offline_since = None;
+		Operators::<T>::insert(&who, record);
+		OfflineReportsOf::<T>::remove(&who);
+		Self::refresh_eligibility(&who);
+		Self::deposit_event(Event::<T>::OperatorBackOnline { who });
 		Ok(())
 	}
 

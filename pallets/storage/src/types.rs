@@ -344,6 +344,10 @@ pub struct PieceRecord<T: Config> {
 	/// The piece was moved to this operator by repair: the storage worker must rebuild it and
 	/// `report_repair` (which opens the confirmation window) before the operator confirms.
 	pub repair: bool,
+	/// The operator that held the piece's bytes before repair moved it. It keeps serving them
+	/// (the storage worker may rebuild from them) until the new operator confirms; only then is
+	/// it told to unpin (`PiecesReleased`).
+	pub previous: Option<T::AccountId>,
 }
 
 impl<T: Config> PieceRecord<T> {

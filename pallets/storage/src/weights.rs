@@ -68,6 +68,7 @@ pub trait WeightInfo {
 	fn on_initialize_expire(p: u32, ) -> Weight;
 	fn on_initialize_reassign(o: u32, ) -> Weight;
 	fn report_operator_offline() -> Weight;
+	fn declare_online() -> Weight;
 	fn report_repair(p: u32, ) -> Weight;
 	fn on_initialize_health_check() -> Weight;
 	fn on_initialize_repair(p: u32, ) -> Weight;
@@ -710,6 +711,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
+	fn declare_online() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `9506`
+		//  Estimated: `9679`
+		// Minimum execution time: 86_853_000 picoseconds.
+		Weight::from_parts(98_770_000, 9679)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
 	/// Storage: `Storage::StorageWorkers` (r:1 w:0)
 	/// Proof: `Storage::StorageWorkers` (`max_values`: Some(1), `max_size`: Some(513), added: 1008, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::FileIds` (r:1 w:0)
@@ -947,6 +957,11 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(o.into()))
 	}
 	fn report_operator_offline() -> Weight {
+		Weight::from_parts(98_770_000, 9679)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+	}
+	fn declare_online() -> Weight {
 		Weight::from_parts(98_770_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))

@@ -148,6 +148,7 @@ impl Client {
 			"register_operator",
 			"report_operator_offline",
 			"report_repair",
+			"declare_online",
 		] {
 			if pallet.call_variant_by_name(call).is_none() {
 				return Err(Error::Metadata(format!("`{PALLET}.{call}` is missing")));
@@ -573,6 +574,10 @@ impl ChainApi for Client {
 
 	async fn confirm_piece(&self, cid: &[u8], index: PieceIndex) -> Result<Included, Error> {
 		self.submit("confirm_piece", (cid.to_vec(), index)).await
+	}
+
+	async fn declare_online(&self) -> Result<Included, Error> {
+		self.submit("declare_online", ()).await
 	}
 
 	async fn claim_rewards(&self) -> Result<Included, Error> {

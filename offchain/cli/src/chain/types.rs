@@ -167,6 +167,9 @@ pub struct PieceRecord {
 	/// The piece was moved to this operator by repair: the storage worker must rebuild it and
 	/// `report_repair` before the operator may confirm it.
 	pub repair: bool,
+	/// The operator the piece was moved from by repair: it keeps serving the bytes until the
+	/// new operator confirms (then `PiecesReleased` names it).
+	pub previous: Option<AccountId>,
 }
 
 impl PieceRecord {

@@ -243,6 +243,10 @@ pub enum Action {
 		origin: Origin,
 		operator: OperatorSel,
 	},
+	/// `declare_online` (by default from an operator marked offline).
+	DeclareOnline {
+		origin: Origin,
+	},
 	/// `report_repair`; [`ReportMode::Real`] reports the recorded content of the pieces that
 	/// await repair (what a correct storage worker rebuilds), the other modes mismatch.
 	ReportRepair {
@@ -278,11 +282,12 @@ enum Op {
 	Confirm,
 	Proof,
 	Offline,
+	Online,
 	Repair,
 	Advance,
 }
 
-const OPCODES: [Op; 36] = [
+const OPCODES: [Op; 37] = [
 	Op::Register,
 	Op::Register,
 	Op::Update,
@@ -312,6 +317,7 @@ const OPCODES: [Op; 36] = [
 	Op::Proof,
 	Op::Proof,
 	Op::Offline,
+	Op::Online,
 	Op::Repair,
 	Op::Repair,
 	Op::Advance,
@@ -384,6 +390,7 @@ fn decode_action(r: &mut Reader<'_>) -> Option<Action> {
 			}
 		}
 		Op::Unregister => Action::UnregisterOperator { origin: origin(r.byte()?) },
+		Op::Online => Action::DeclareOnline { origin: origin(r.byte()?) },
 		Op::Withdraw => Action::WithdrawBond { origin: origin(r.byte()?) },
 		Op::Claim => Action::ClaimRewards { origin: origin(r.byte()?) },
 		Op::SetTier => Action::SetTierConfig {

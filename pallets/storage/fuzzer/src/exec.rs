@@ -526,6 +526,11 @@ fn call_of(action: &Action) -> Option<(&'static str, RuntimeOrigin, StorageCall)
 				ipfs_peer: peer.map(|p| bounded(peer_arg(p))),
 			},
 		),
+		Action::DeclareOnline { origin } => (
+			"declare_online",
+			origin_of(origin, |b| Some(registered_operator(b, |r| r.offline_since.is_some()))),
+			StorageCall::declare_online {},
+		),
 		Action::UnregisterOperator { origin } => (
 			"unregister_operator",
 			origin_of(origin, |b| Some(registered_operator(b, |_| true))),

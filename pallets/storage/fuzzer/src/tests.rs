@@ -383,6 +383,13 @@ fn every_call_succeeds_from_the_right_origin() {
 		blocks(UNBONDING as u32),
 		WithdrawBond { origin: spare },
 		WithdrawBond { origin: Origin::Signed(OPERATORS[0]) },
+		// Operator 2 is marked offline and, after the window, declares itself back.
+		ReportOperatorOffline { origin: AUTO, operator: OperatorSel::Account(OPERATORS[1]) },
+		blocks(1),
+		ReportOperatorOffline { origin: AUTO, operator: OperatorSel::Account(OPERATORS[1]) },
+		DeclareOnline { origin: AUTO },
+		blocks(6),
+		DeclareOnline { origin: AUTO },
 	]);
 	let stats = run_actions(&Setup { operators: 3, ..Setup::default() }, &actions);
 	print("every call", &stats);
@@ -410,6 +417,8 @@ fn every_call_succeeds_from_the_right_origin() {
 	assert!(stats.errors.contains_key("report_operator_offline: AlreadyReportedThisBlock"));
 	assert!(stats.errors.contains_key("report_repair: EmptyReport"));
 	assert!(stats.errors.contains_key("report_repair: NotAwaitingRepair"));
+	assert!(stats.errors.contains_key("declare_online: OfflineTooRecently"));
+	assert_eq!(stats.event("OperatorBackOnline"), 1);
 }
 
 /// Found by the harness (shrunk from a random input): a repair that moves a piece the storage

@@ -136,10 +136,9 @@ fn a_degraded_file_is_repaired_to_full_health() {
 		let after = operators_of(&c);
 		assert_eq!(replacements, vec![after[0], after[1]]);
 		assert!(replacements.iter().all(|r| !before.contains(r)), "fresh operators");
-		assert!(emitted(Event::PiecesReleased {
-			cid: c.clone(),
-			operators: BoundedVec::truncate_from(vec![(0, a), (1, b)]),
-		}));
+		// The old holders keep serving the bytes until the new copies are confirmed.
+		assert!(!storage_events().iter().any(|e| matches!(e, Event::PiecesReleased { .. })));
+		assert_eq!((piece_of(&c, 0).previous, piece_of(&c, 1).previous), (Some(a), Some(b)));
 		assert_eq!(file_of(&c).state, FileState::Repairing);
 		assert_eq!(file_of(&c).repairing, 2);
 		assert_eq!(operator(a).piece_count, 0);
@@ -162,6 +161,11 @@ fn a_degraded_file_is_repaired_to_full_health() {
 		assert_ok!(report_repair(&c, &[1]));
 		assert!(CairnStorage::files_awaiting_repair(0, 10).is_empty());
 		assert_ok!(CairnStorage::confirm_piece(RuntimeOrigin::signed(after[0]), c.clone(), 0));
+		assert!(emitted(Event::PiecesReleased {
+			cid: c.clone(),
+			operators: BoundedVec::truncate_from(vec![(0, a)]),
+		}));
+		assert_eq!(piece_of(&c, 0).previous, None);
 		assert!(!emitted(Event::FileRepaired { cid: c.clone() }));
 		assert_ok!(CairnStorage::confirm_piece(RuntimeOrigin::signed(after[1]), c.clone(), 1));
 		assert!(emitted(Event::FileRepaired { cid: c.clone() }));
@@ -410,6 +414,10 @@ fn a_mass_failure_drains_over_many_blocks_within_the_bounds() {
 		// Three health checks a block: twelve pieces take at least four blocks.
 		assert!(blocks >= 4, "spread over {blocks} blocks");
 		assert!(HealthSweeps::<Test>::get().is_empty());
+		assert!(
+			!storage_events().iter().any(|e| matches!(e, Event::FileLost { .. })),
+			"the leaving operator still serves the only replica until the new one is confirmed"
+		);
 		for c in &files {
 			assert_eq!(file_of(c).state, FileState::Repairing);
 		}
@@ -435,5 +443,25 @@ fn an_unplaced_piece_of_a_leaving_operator_just_moves() {
 		report_all(&c, 1);
 		confirm_all(&c);
 		assert_eq!(file_of(&c).state, FileState::Stored);
+	});
+}
+
+#[test]
+fn an_offline_operator_may_declare_itself_online_after_the_window() {
+	ExtBuilder::default().build_and_execute(|| {
+		register_operators(2);
+		let online = |who| CairnStorage::declare_online(RuntimeOrigin::signed(who));
+		assert_noop!(online(77), Error::<Test>::NotRegistered);
+		assert_noop!(online(1), Error::<Test>::NotOffline);
+		mark_offline(1);
+		let since = operator(1).offline_since.expect("offline");
+		assert_noop!(online(1), Error::<Test>::OfflineTooRecently);
+		run_to_block(since + OFFLINE_WINDOW);
+		assert_ok!(online(1));
+		assert!(emitted(Event::OperatorBackOnline { who: 1 }));
+		assert!(operator(1).offline_since.is_none());
+		assert!(EligibleOperators::<Test>::get().contains(&1));
+		// Still unreachable? The workers mark it again.
+		mark_offline(1);
 	});
 }

@@ -93,8 +93,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `10435`
 		//  Estimated: `9679`
-		// Minimum execution time: 121_948_000 picoseconds.
-		Weight::from_parts(137_021_000, 9679)
+		// Minimum execution time: 111_725_000 picoseconds.
+		Weight::from_parts(138_909_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -108,8 +108,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `477`
 		//  Estimated: `3890`
-		// Minimum execution time: 55_762_000 picoseconds.
-		Weight::from_parts(61_382_000, 3890)
+		// Minimum execution time: 56_164_000 picoseconds.
+		Weight::from_parts(59_446_000, 3890)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -123,8 +123,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `9397`
 		//  Estimated: `9679`
-		// Minimum execution time: 57_599_000 picoseconds.
-		Weight::from_parts(73_478_000, 9679)
+		// Minimum execution time: 64_265_000 picoseconds.
+		Weight::from_parts(77_525_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -142,8 +142,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `857`
 		//  Estimated: `6196`
-		// Minimum execution time: 85_751_000 picoseconds.
-		Weight::from_parts(93_259_000, 6196)
+		// Minimum execution time: 86_807_000 picoseconds.
+		Weight::from_parts(93_849_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -157,8 +157,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `951`
 		//  Estimated: `6196`
-		// Minimum execution time: 115_269_000 picoseconds.
-		Weight::from_parts(128_457_000, 6196)
+		// Minimum execution time: 128_631_000 picoseconds.
+		Weight::from_parts(147_555_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -173,10 +173,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `951`
 		//  Estimated: `6196`
-		// Minimum execution time: 115_258_000 picoseconds.
-		Weight::from_parts(126_563_134, 6196)
-			// Standard Error: 3_110
-			.saturating_add(Weight::from_parts(9_675, 0).saturating_mul(p.into()))
+		// Minimum execution time: 124_096_000 picoseconds.
+		Weight::from_parts(143_176_676, 6196)
+			// Standard Error: 5_356
+			.saturating_add(Weight::from_parts(9_204, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -186,8 +186,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_184_000 picoseconds.
-		Weight::from_parts(7_553_000, 0)
+		// Minimum execution time: 6_208_000 picoseconds.
+		Weight::from_parts(7_535_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Storage::StorageWorkers` (r:1 w:1)
@@ -196,8 +196,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `547`
 		//  Estimated: `1998`
-		// Minimum execution time: 9_355_000 picoseconds.
-		Weight::from_parts(11_407_000, 1998)
+		// Minimum execution time: 9_534_000 picoseconds.
+		Weight::from_parts(11_238_000, 1998)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -207,8 +207,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `579`
 		//  Estimated: `1998`
-		// Minimum execution time: 9_623_000 picoseconds.
-		Weight::from_parts(11_383_000, 1998)
+		// Minimum execution time: 9_330_000 picoseconds.
+		Weight::from_parts(10_810_000, 1998)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -235,7 +235,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::ExpiryQueue` (r:2 w:2)
 	/// Proof: `Storage::ExpiryQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:0 w:32)
-	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(238), added: 2713, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::OperatorPieces` (r:0 w:32)
 	/// Proof: `Storage::OperatorPieces` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:0 w:1)
@@ -247,10 +247,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1206 + o * (230 ±0)`
 		//  Estimated: `9679 + o * (2900 ±0)`
-		// Minimum execution time: 517_834_000 picoseconds.
-		Weight::from_parts(346_615_835, 9679)
-			// Standard Error: 27_394
-			.saturating_add(Weight::from_parts(5_887_316, 0).saturating_mul(o.into()))
+		// Minimum execution time: 474_435_000 picoseconds.
+		Weight::from_parts(309_394_294, 9679)
+			// Standard Error: 30_795
+			.saturating_add(Weight::from_parts(5_467_002, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(T::DbWeight::get().writes(107_u64))
@@ -269,17 +269,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::ExpiryQueue` (r:3 w:3)
 	/// Proof: `Storage::ExpiryQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:33 w:0)
-	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(238), added: 2713, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Operators` (r:32 w:32)
 	/// Proof: `Storage::Operators` (`max_values`: None, `max_size`: Some(425), added: 2900, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::AwaitingRepair` (r:0 w:1)
 	/// Proof: `Storage::AwaitingRepair` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	fn renew_pin() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `12645`
+		//  Measured:  `12677`
 		//  Estimated: `93790`
-		// Minimum execution time: 379_123_000 picoseconds.
-		Weight::from_parts(417_382_000, 93790)
+		// Minimum execution time: 370_263_000 picoseconds.
+		Weight::from_parts(394_324_000, 93790)
 			.saturating_add(T::DbWeight::get().reads(76_u64))
 			.saturating_add(T::DbWeight::get().writes(43_u64))
 	}
@@ -294,7 +294,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:2 w:31)
-	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(238), added: 2713, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Operators` (r:256 w:32)
 	/// Proof: `Storage::Operators` (`max_values`: None, `max_size`: Some(425), added: 2900, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::EligibleOperators` (r:1 w:0)
@@ -316,12 +316,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `o` is `[32, 256]`.
 	fn change_tier(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2102 + o * (230 ±0)`
+		//  Measured:  `2103 + o * (230 ±0)`
 		//  Estimated: `9679 + o * (2900 ±0)`
-		// Minimum execution time: 517_763_000 picoseconds.
-		Weight::from_parts(373_663_976, 9679)
-			// Standard Error: 25_460
-			.saturating_add(Weight::from_parts(5_790_451, 0).saturating_mul(o.into()))
+		// Minimum execution time: 510_655_000 picoseconds.
+		Weight::from_parts(372_539_618, 9679)
+			// Standard Error: 29_882
+			.saturating_add(Weight::from_parts(5_244_676, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(T::DbWeight::get().writes(106_u64))
@@ -336,7 +336,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:33 w:32)
-	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(238), added: 2713, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Operators` (r:32 w:32)
 	/// Proof: `Storage::Operators` (`max_values`: None, `max_size`: Some(425), added: 2900, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::PieceChallenge` (r:32 w:0)
@@ -363,10 +363,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Storage::AwaitingPlacement` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	fn unpin() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `14016`
+		//  Measured:  `14048`
 		//  Estimated: `93790`
-		// Minimum execution time: 911_523_000 picoseconds.
-		Weight::from_parts(1_030_227_000, 93790)
+		// Minimum execution time: 871_201_000 picoseconds.
+		Weight::from_parts(927_596_000, 93790)
 			.saturating_add(T::DbWeight::get().reads(140_u64))
 			.saturating_add(T::DbWeight::get().writes(205_u64))
 	}
@@ -377,7 +377,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::Files` (r:1 w:1)
 	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:32 w:32)
-	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(238), added: 2713, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::ConfirmQueueBounds` (r:1 w:1)
 	/// Proof: `Storage::ConfirmQueueBounds` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::AwaitingPlacement` (r:0 w:1)
@@ -387,17 +387,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 32]`.
 	fn report_placement(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1354 + p * (36 ±0)`
-		//  Estimated: `3734 + p * (2713 ±0)`
-		// Minimum execution time: 46_957_000 picoseconds.
-		Weight::from_parts(52_645_691, 3734)
-			// Standard Error: 22_013
-			.saturating_add(Weight::from_parts(8_292_497, 0).saturating_mul(p.into()))
+		//  Measured:  `1354 + p * (37 ±0)`
+		//  Estimated: `3734 + p * (2746 ±0)`
+		// Minimum execution time: 44_537_000 picoseconds.
+		Weight::from_parts(48_510_346, 3734)
+			// Standard Error: 16_495
+			.saturating_add(Weight::from_parts(7_488_668, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(p.into())))
-			.saturating_add(Weight::from_parts(0, 2713).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 2746).saturating_mul(p.into()))
 	}
 	/// Storage: `Storage::StorageWorkers` (r:1 w:0)
 	/// Proof: `Storage::StorageWorkers` (`max_values`: Some(1), `max_size`: Some(513), added: 1008, mode: `MaxEncodedLen`)
@@ -410,7 +410,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:33 w:32)
-	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(238), added: 2713, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Operators` (r:32 w:32)
 	/// Proof: `Storage::Operators` (`max_values`: None, `max_size`: Some(425), added: 2900, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::ExpiryQueue` (r:2 w:2)
@@ -428,12 +428,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 32]`.
 	fn report_pin_failed(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1297 + p * (277 ±0)`
+		//  Measured:  `1297 + p * (278 ±0)`
 		//  Estimated: `9679 + p * (2900 ±0)`
-		// Minimum execution time: 112_129_000 picoseconds.
-		Weight::from_parts(116_924_593, 9679)
-			// Standard Error: 23_579
-			.saturating_add(Weight::from_parts(13_762_279, 0).saturating_mul(p.into()))
+		// Minimum execution time: 107_153_000 picoseconds.
+		Weight::from_parts(105_626_167, 9679)
+			// Standard Error: 22_805
+			.saturating_add(Weight::from_parts(12_381_266, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
@@ -445,7 +445,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::Files` (r:1 w:1)
 	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:1 w:1)
-	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(238), added: 2713, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Operators` (r:1 w:1)
 	/// Proof: `Storage::Operators` (`max_values`: None, `max_size`: Some(425), added: 2900, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::AuditSlotOf` (r:1 w:1)
@@ -456,10 +456,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Storage::AuditSlots` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	fn confirm_piece() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2405`
+		//  Measured:  `2406`
 		//  Estimated: `3890`
-		// Minimum execution time: 68_350_000 picoseconds.
-		Weight::from_parts(80_085_000, 3890)
+		// Minimum execution time: 63_257_000 picoseconds.
+		Weight::from_parts(74_454_000, 3890)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -468,7 +468,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::Files` (r:1 w:0)
 	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:1 w:0)
-	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(238), added: 2713, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Reputations` (r:1 w:1)
 	/// Proof: `Storage::Reputations` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Operators` (r:1 w:1)
@@ -481,10 +481,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Storage::PieceChallenge` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn submit_proof() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `10207`
+		//  Measured:  `10208`
 		//  Estimated: `9679`
-		// Minimum execution time: 135_973_000 picoseconds.
-		Weight::from_parts(152_938_000, 9679)
+		// Minimum execution time: 108_192_000 picoseconds.
+		Weight::from_parts(123_950_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -493,7 +493,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::Files` (r:1 w:1)
 	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:1 w:0)
-	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(238), added: 2713, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Operators` (r:1 w:1)
 	/// Proof: `Storage::Operators` (`max_values`: None, `max_size`: Some(425), added: 2900, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -508,10 +508,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Storage::PieceChallenge` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn submit_proof_invalid() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `11574`
+		//  Measured:  `11575`
 		//  Estimated: `9679`
-		// Minimum execution time: 170_941_000 picoseconds.
-		Weight::from_parts(192_225_000, 9679)
+		// Minimum execution time: 139_137_000 picoseconds.
+		Weight::from_parts(156_418_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -528,7 +528,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::LastAudit` (r:1 w:1)
 	/// Proof: `Storage::LastAudit` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:1 w:0)
-	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(238), added: 2713, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::NextChallengeId` (r:1 w:1)
 	/// Proof: `Storage::NextChallengeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::ChallengeQueueBounds` (r:1 w:1)
@@ -539,10 +539,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Storage::Challenges` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	fn on_initialize_challenge() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `905`
-		//  Estimated: `3734`
-		// Minimum execution time: 34_857_000 picoseconds.
-		Weight::from_parts(40_684_000, 3734)
+		//  Measured:  `906`
+		//  Estimated: `3736`
+		// Minimum execution time: 33_426_000 picoseconds.
+		Weight::from_parts(35_958_000, 3736)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -570,8 +570,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `11516`
 		//  Estimated: `9679`
-		// Minimum execution time: 119_468_000 picoseconds.
-		Weight::from_parts(139_147_000, 9679)
+		// Minimum execution time: 112_855_000 picoseconds.
+		Weight::from_parts(125_739_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -591,8 +591,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `300`
 		//  Estimated: `9679`
-		// Minimum execution time: 10_568_000 picoseconds.
-		Weight::from_parts(12_480_000, 9679)
+		// Minimum execution time: 10_655_000 picoseconds.
+		Weight::from_parts(11_996_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Storage::ExpiryQueue` (r:2 w:1)
@@ -602,7 +602,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::Files` (r:1 w:1)
 	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:33 w:32)
-	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(238), added: 2713, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Operators` (r:32 w:32)
 	/// Proof: `Storage::Operators` (`max_values`: None, `max_size`: Some(425), added: 2900, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::PieceChallenge` (r:32 w:0)
@@ -638,12 +638,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 32]`.
 	fn on_initialize_expire(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1096 + p * (401 ±0)`
-		//  Estimated: `9679 + p * (2900 ±0)`
-		// Minimum execution time: 83_741_000 picoseconds.
-		Weight::from_parts(67_231_466, 9679)
-			// Standard Error: 58_225
-			.saturating_add(Weight::from_parts(29_394_880, 0).saturating_mul(p.into()))
+		//  Measured:  `1096 + p * (402 ±0)`
+		//  Estimated: `9679 + p * (2900 ±18)`
+		// Minimum execution time: 83_138_000 picoseconds.
+		Weight::from_parts(67_071_615, 9679)
+			// Standard Error: 59_981
+			.saturating_add(Weight::from_parts(28_780_809, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
@@ -657,7 +657,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::ConfirmQueue` (r:1 w:2)
 	/// Proof: `Storage::ConfirmQueue` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:33 w:1)
-	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(238), added: 2713, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:1 w:0)
 	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::EligibleOperators` (r:1 w:0)
@@ -681,12 +681,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `o` is `[33, 256]`.
 	fn on_initialize_reassign(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3219 + o * (225 ±0)`
-		//  Estimated: `90519 + o * (2900 ±0)`
-		// Minimum execution time: 314_943_000 picoseconds.
-		Weight::from_parts(157_219_747, 90519)
-			// Standard Error: 49_879
-			.saturating_add(Weight::from_parts(5_267_797, 0).saturating_mul(o.into()))
+		//  Measured:  `3251 + o * (225 ±0)`
+		//  Estimated: `91608 + o * (2900 ±0)`
+		// Minimum execution time: 307_547_000 picoseconds.
+		Weight::from_parts(126_882_602, 91608)
+			// Standard Error: 42_207
+			.saturating_add(Weight::from_parts(5_038_631, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(44_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
@@ -706,19 +706,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `9506`
 		//  Estimated: `9679`
-		// Minimum execution time: 86_853_000 picoseconds.
-		Weight::from_parts(98_770_000, 9679)
+		// Minimum execution time: 70_508_000 picoseconds.
+		Weight::from_parts(80_948_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
+	/// Storage: `Storage::Operators` (r:1 w:1)
+	/// Proof: `Storage::Operators` (`max_values`: None, `max_size`: Some(425), added: 2900, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::Reputations` (r:1 w:0)
+	/// Proof: `Storage::Reputations` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::EligibleOperators` (r:1 w:1)
+	/// Proof: `Storage::EligibleOperators` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::OfflineReportsOf` (r:0 w:1)
+	/// Proof: `Storage::OfflineReportsOf` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	fn declare_online() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `9506`
+		//  Measured:  `9341`
 		//  Estimated: `9679`
-		// Minimum execution time: 86_853_000 picoseconds.
-		Weight::from_parts(98_770_000, 9679)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 58_154_000 picoseconds.
+		Weight::from_parts(68_891_000, 9679)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Storage::StorageWorkers` (r:1 w:0)
 	/// Proof: `Storage::StorageWorkers` (`max_values`: Some(1), `max_size`: Some(513), added: 1008, mode: `MaxEncodedLen`)
@@ -727,7 +735,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::Files` (r:1 w:0)
 	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:33 w:32)
-	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(238), added: 2713, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::ConfirmQueueBounds` (r:1 w:1)
 	/// Proof: `Storage::ConfirmQueueBounds` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::AwaitingRepair` (r:0 w:1)
@@ -737,12 +745,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 32]`.
 	fn report_repair(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5572`
-		//  Estimated: `90519`
-		// Minimum execution time: 168_918_000 picoseconds.
-		Weight::from_parts(190_247_252, 90519)
-			// Standard Error: 40_968
-			.saturating_add(Weight::from_parts(7_039_304, 0).saturating_mul(p.into()))
+		//  Measured:  `5604 + p * (29 ±0)`
+		//  Estimated: `91608`
+		// Minimum execution time: 160_543_000 picoseconds.
+		Weight::from_parts(170_907_109, 91608)
+			// Standard Error: 21_207
+			.saturating_add(Weight::from_parts(6_161_812, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(37_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(p.into())))
@@ -762,13 +770,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::RepairQueue` (r:1 w:1)
 	/// Proof: `Storage::RepairQueue` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:33 w:0)
-	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(238), added: 2713, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	fn on_initialize_health_check() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `19993`
+		//  Measured:  `20025`
 		//  Estimated: `93790`
-		// Minimum execution time: 353_113_000 picoseconds.
-		Weight::from_parts(386_405_000, 93790)
+		// Minimum execution time: 350_041_000 picoseconds.
+		Weight::from_parts(372_307_000, 93790)
 			.saturating_add(T::DbWeight::get().reads(103_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -777,7 +785,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::Files` (r:1 w:1)
 	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:33 w:32)
-	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(238), added: 2713, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Operators` (r:256 w:64)
 	/// Proof: `Storage::Operators` (`max_values`: None, `max_size`: Some(425), added: 2900, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Reputations` (r:32 w:0)
@@ -805,12 +813,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 32]`.
 	fn on_initialize_repair(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `72834`
+		//  Measured:  `72866`
 		//  Estimated: `743390 + p * (2511 ±101)`
-		// Minimum execution time: 1_492_476_000 picoseconds.
-		Weight::from_parts(1_735_275_356, 743390)
-			// Standard Error: 1_302_069
-			.saturating_add(Weight::from_parts(28_923_003, 0).saturating_mul(p.into()))
+		// Minimum execution time: 1_554_928_000 picoseconds.
+		Weight::from_parts(1_643_299_199, 743390)
+			// Standard Error: 372_716
+			.saturating_add(Weight::from_parts(25_497_209, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(335_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(20_u64))
@@ -822,88 +830,88 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with `RocksDbWeight`, for tests and runtimes without a `DbWeight`.
 impl WeightInfo for () {
 	fn register_operator() -> Weight {
-		Weight::from_parts(137_021_000, 9679)
+		Weight::from_parts(138_909_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn update_operator() -> Weight {
-		Weight::from_parts(61_382_000, 3890)
+		Weight::from_parts(59_446_000, 3890)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn unregister_operator() -> Weight {
-		Weight::from_parts(73_478_000, 9679)
+		Weight::from_parts(77_525_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn withdraw_bond() -> Weight {
-		Weight::from_parts(93_259_000, 6196)
+		Weight::from_parts(93_849_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn claim_rewards() -> Weight {
-		Weight::from_parts(128_457_000, 6196)
+		Weight::from_parts(147_555_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn claim_rewards_with_pieces(p: u32, ) -> Weight {
-		Weight::from_parts(126_563_134, 6196)
-			.saturating_add(Weight::from_parts(9_675, 0).saturating_mul(p.into()))
+		Weight::from_parts(143_176_676, 6196)
+			.saturating_add(Weight::from_parts(9_204, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn set_tier_config() -> Weight {
-		Weight::from_parts(7_553_000, 0)
+		Weight::from_parts(7_535_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn add_storage_worker() -> Weight {
-		Weight::from_parts(11_407_000, 1998)
+		Weight::from_parts(11_238_000, 1998)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn remove_storage_worker() -> Weight {
-		Weight::from_parts(11_383_000, 1998)
+		Weight::from_parts(10_810_000, 1998)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn request_pin(o: u32, ) -> Weight {
-		Weight::from_parts(346_615_835, 9679)
-			.saturating_add(Weight::from_parts(5_887_316, 0).saturating_mul(o.into()))
+		Weight::from_parts(309_394_294, 9679)
+			.saturating_add(Weight::from_parts(5_467_002, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(RocksDbWeight::get().writes(107_u64))
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(o.into()))
 	}
 	fn renew_pin() -> Weight {
-		Weight::from_parts(417_382_000, 93790)
+		Weight::from_parts(394_324_000, 93790)
 			.saturating_add(RocksDbWeight::get().reads(76_u64))
 			.saturating_add(RocksDbWeight::get().writes(43_u64))
 	}
 	fn change_tier(o: u32, ) -> Weight {
-		Weight::from_parts(373_663_976, 9679)
-			.saturating_add(Weight::from_parts(5_790_451, 0).saturating_mul(o.into()))
+		Weight::from_parts(372_539_618, 9679)
+			.saturating_add(Weight::from_parts(5_244_676, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(RocksDbWeight::get().writes(106_u64))
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(o.into()))
 	}
 	fn unpin() -> Weight {
-		Weight::from_parts(1_030_227_000, 93790)
+		Weight::from_parts(927_596_000, 93790)
 			.saturating_add(RocksDbWeight::get().reads(140_u64))
 			.saturating_add(RocksDbWeight::get().writes(205_u64))
 	}
 	fn report_placement(p: u32, ) -> Weight {
-		Weight::from_parts(52_645_691, 3734)
-			.saturating_add(Weight::from_parts(8_292_497, 0).saturating_mul(p.into()))
+		Weight::from_parts(48_510_346, 3734)
+			.saturating_add(Weight::from_parts(7_488_668, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(p.into())))
-			.saturating_add(Weight::from_parts(0, 2713).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 2746).saturating_mul(p.into()))
 	}
 	fn report_pin_failed(p: u32, ) -> Weight {
-		Weight::from_parts(116_924_593, 9679)
-			.saturating_add(Weight::from_parts(13_762_279, 0).saturating_mul(p.into()))
+		Weight::from_parts(105_626_167, 9679)
+			.saturating_add(Weight::from_parts(12_381_266, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
@@ -911,37 +919,37 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(p.into()))
 	}
 	fn confirm_piece() -> Weight {
-		Weight::from_parts(80_085_000, 3890)
+		Weight::from_parts(74_454_000, 3890)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn submit_proof() -> Weight {
-		Weight::from_parts(152_938_000, 9679)
+		Weight::from_parts(123_950_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn submit_proof_invalid() -> Weight {
-		Weight::from_parts(192_225_000, 9679)
+		Weight::from_parts(156_418_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn on_initialize_challenge() -> Weight {
-		Weight::from_parts(40_684_000, 3734)
+		Weight::from_parts(35_958_000, 3736)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn on_initialize_deadline() -> Weight {
-		Weight::from_parts(139_147_000, 9679)
+		Weight::from_parts(125_739_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(12_480_000, 9679)
+		Weight::from_parts(11_996_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 	}
 	fn on_initialize_expire(p: u32, ) -> Weight {
-		Weight::from_parts(67_231_466, 9679)
-			.saturating_add(Weight::from_parts(29_394_880, 0).saturating_mul(p.into()))
+		Weight::from_parts(67_071_615, 9679)
+			.saturating_add(Weight::from_parts(28_780_809, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
@@ -949,38 +957,38 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(p.into()))
 	}
 	fn on_initialize_reassign(o: u32, ) -> Weight {
-		Weight::from_parts(157_219_747, 90519)
-			.saturating_add(Weight::from_parts(5_267_797, 0).saturating_mul(o.into()))
+		Weight::from_parts(126_882_602, 91608)
+			.saturating_add(Weight::from_parts(5_038_631, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(44_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(o.into()))
 	}
 	fn report_operator_offline() -> Weight {
-		Weight::from_parts(98_770_000, 9679)
+		Weight::from_parts(80_948_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn declare_online() -> Weight {
-		Weight::from_parts(98_770_000, 9679)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+		Weight::from_parts(68_891_000, 9679)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn report_repair(p: u32, ) -> Weight {
-		Weight::from_parts(190_247_252, 90519)
-			.saturating_add(Weight::from_parts(7_039_304, 0).saturating_mul(p.into()))
+		Weight::from_parts(170_907_109, 91608)
+			.saturating_add(Weight::from_parts(6_161_812, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(37_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(p.into())))
 	}
 	fn on_initialize_health_check() -> Weight {
-		Weight::from_parts(386_405_000, 93790)
+		Weight::from_parts(372_307_000, 93790)
 			.saturating_add(RocksDbWeight::get().reads(103_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn on_initialize_repair(p: u32, ) -> Weight {
-		Weight::from_parts(1_735_275_356, 743390)
-			.saturating_add(Weight::from_parts(28_923_003, 0).saturating_mul(p.into()))
+		Weight::from_parts(1_643_299_199, 743390)
+			.saturating_add(Weight::from_parts(25_497_209, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(335_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(20_u64))

@@ -32,8 +32,10 @@ pub mod shutdown;
 pub mod user;
 pub mod worker;
 
-#[cfg(test)]
-pub(crate) mod testing;
+/// In-memory fakes of the chain and of IPFS behind the crate's traits: for unit tests, and for
+/// measurements (`examples/worker_memory.rs`) with feature `testing`.
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use error::{Error, Result};
 pub use shutdown::Shutdown;

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The whole Cairn test suite. Installs what it needs (scripts/bootstrap.sh), builds, then runs:
-#   1. cargo test --workspace   unit, runtime and pallet tests, and the node end-to-end test
-#                               (a real `cairn-node --dev` finalizing blocks)
-#   2. node/e2e                 polkadot.js tests against a real dev node (signed transfer)
+#   1. cargo test --workspace   unit, pallet and runtime tests (audits with real BABE VRF
+#                               pre-digests, repair), a bounded run of the pallet fuzzer, the
+#                               node test (a real `cairn-node --dev` finalizing blocks) and the
+#                               cairn-cli tests against a real dev node and js-ipfs daemons
+#                               (put/get, corruption, repair, the worker inside the node)
+#   2. node/e2e                 polkadot.js tests against a real dev node (transfer, storage)
 #   3. zombienet/local.zndsl    three validators on loopback, finality on all of them
 # Ends with one summary line: "cairn: N passed, N failed".
 # Set CAIRN_SKIP_ZOMBIENET=1 to skip step 3.

@@ -93,8 +93,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `10435`
 		//  Estimated: `9679`
-		// Minimum execution time: 111_725_000 picoseconds.
-		Weight::from_parts(138_909_000, 9679)
+		// Minimum execution time: 111_273_000 picoseconds.
+		Weight::from_parts(125_970_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -108,8 +108,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `477`
 		//  Estimated: `3890`
-		// Minimum execution time: 56_164_000 picoseconds.
-		Weight::from_parts(59_446_000, 3890)
+		// Minimum execution time: 55_821_000 picoseconds.
+		Weight::from_parts(60_456_000, 3890)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -123,8 +123,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `9397`
 		//  Estimated: `9679`
-		// Minimum execution time: 64_265_000 picoseconds.
-		Weight::from_parts(77_525_000, 9679)
+		// Minimum execution time: 50_791_000 picoseconds.
+		Weight::from_parts(59_973_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -142,8 +142,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `857`
 		//  Estimated: `6196`
-		// Minimum execution time: 86_807_000 picoseconds.
-		Weight::from_parts(93_849_000, 6196)
+		// Minimum execution time: 86_339_000 picoseconds.
+		Weight::from_parts(91_739_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -157,8 +157,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `951`
 		//  Estimated: `6196`
-		// Minimum execution time: 128_631_000 picoseconds.
-		Weight::from_parts(147_555_000, 6196)
+		// Minimum execution time: 99_426_000 picoseconds.
+		Weight::from_parts(109_553_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -169,14 +169,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 500]`.
-	fn claim_rewards_with_pieces(p: u32, ) -> Weight {
+	fn claim_rewards_with_pieces(_p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `951`
 		//  Estimated: `6196`
-		// Minimum execution time: 124_096_000 picoseconds.
-		Weight::from_parts(143_176_676, 6196)
-			// Standard Error: 5_356
-			.saturating_add(Weight::from_parts(9_204, 0).saturating_mul(p.into()))
+		// Minimum execution time: 105_315_000 picoseconds.
+		Weight::from_parts(122_004_728, 6196)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -186,8 +184,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_208_000 picoseconds.
-		Weight::from_parts(7_535_000, 0)
+		// Minimum execution time: 6_184_000 picoseconds.
+		Weight::from_parts(7_108_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Storage::StorageWorkers` (r:1 w:1)
@@ -196,8 +194,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `547`
 		//  Estimated: `1998`
-		// Minimum execution time: 9_534_000 picoseconds.
-		Weight::from_parts(11_238_000, 1998)
+		// Minimum execution time: 9_181_000 picoseconds.
+		Weight::from_parts(10_738_000, 1998)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -207,8 +205,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `579`
 		//  Estimated: `1998`
-		// Minimum execution time: 9_330_000 picoseconds.
-		Weight::from_parts(10_810_000, 1998)
+		// Minimum execution time: 9_244_000 picoseconds.
+		Weight::from_parts(10_917_000, 1998)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -247,10 +245,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1206 + o * (230 ±0)`
 		//  Estimated: `9679 + o * (2900 ±0)`
-		// Minimum execution time: 474_435_000 picoseconds.
-		Weight::from_parts(309_394_294, 9679)
-			// Standard Error: 30_795
-			.saturating_add(Weight::from_parts(5_467_002, 0).saturating_mul(o.into()))
+		// Minimum execution time: 511_743_000 picoseconds.
+		Weight::from_parts(338_143_890, 9679)
+			// Standard Error: 28_326
+			.saturating_add(Weight::from_parts(5_809_130, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(T::DbWeight::get().writes(107_u64))
@@ -278,8 +276,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `12677`
 		//  Estimated: `93790`
-		// Minimum execution time: 370_263_000 picoseconds.
-		Weight::from_parts(394_324_000, 93790)
+		// Minimum execution time: 376_324_000 picoseconds.
+		Weight::from_parts(417_774_000, 93790)
 			.saturating_add(T::DbWeight::get().reads(76_u64))
 			.saturating_add(T::DbWeight::get().writes(43_u64))
 	}
@@ -318,10 +316,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2103 + o * (230 ±0)`
 		//  Estimated: `9679 + o * (2900 ±0)`
-		// Minimum execution time: 510_655_000 picoseconds.
-		Weight::from_parts(372_539_618, 9679)
-			// Standard Error: 29_882
-			.saturating_add(Weight::from_parts(5_244_676, 0).saturating_mul(o.into()))
+		// Minimum execution time: 503_444_000 picoseconds.
+		Weight::from_parts(360_908_491, 9679)
+			// Standard Error: 36_926
+			.saturating_add(Weight::from_parts(5_447_567, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(T::DbWeight::get().writes(106_u64))
@@ -365,8 +363,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `14048`
 		//  Estimated: `93790`
-		// Minimum execution time: 871_201_000 picoseconds.
-		Weight::from_parts(927_596_000, 93790)
+		// Minimum execution time: 883_178_000 picoseconds.
+		Weight::from_parts(972_950_000, 93790)
 			.saturating_add(T::DbWeight::get().reads(140_u64))
 			.saturating_add(T::DbWeight::get().writes(205_u64))
 	}
@@ -389,10 +387,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1354 + p * (37 ±0)`
 		//  Estimated: `3734 + p * (2746 ±0)`
-		// Minimum execution time: 44_537_000 picoseconds.
-		Weight::from_parts(48_510_346, 3734)
-			// Standard Error: 16_495
-			.saturating_add(Weight::from_parts(7_488_668, 0).saturating_mul(p.into()))
+		// Minimum execution time: 44_373_000 picoseconds.
+		Weight::from_parts(48_313_509, 3734)
+			// Standard Error: 10_962
+			.saturating_add(Weight::from_parts(8_117_549, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -430,10 +428,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1297 + p * (278 ±0)`
 		//  Estimated: `9679 + p * (2900 ±0)`
-		// Minimum execution time: 107_153_000 picoseconds.
-		Weight::from_parts(105_626_167, 9679)
-			// Standard Error: 22_805
-			.saturating_add(Weight::from_parts(12_381_266, 0).saturating_mul(p.into()))
+		// Minimum execution time: 108_173_000 picoseconds.
+		Weight::from_parts(113_472_306, 9679)
+			// Standard Error: 26_641
+			.saturating_add(Weight::from_parts(12_840_150, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
@@ -458,8 +456,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2406`
 		//  Estimated: `3890`
-		// Minimum execution time: 63_257_000 picoseconds.
-		Weight::from_parts(74_454_000, 3890)
+		// Minimum execution time: 61_544_000 picoseconds.
+		Weight::from_parts(69_875_000, 3890)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -483,8 +481,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `10208`
 		//  Estimated: `9679`
-		// Minimum execution time: 108_192_000 picoseconds.
-		Weight::from_parts(123_950_000, 9679)
+		// Minimum execution time: 112_333_000 picoseconds.
+		Weight::from_parts(126_461_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -510,8 +508,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `11575`
 		//  Estimated: `9679`
-		// Minimum execution time: 139_137_000 picoseconds.
-		Weight::from_parts(156_418_000, 9679)
+		// Minimum execution time: 143_032_000 picoseconds.
+		Weight::from_parts(164_987_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -541,8 +539,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `906`
 		//  Estimated: `3736`
-		// Minimum execution time: 33_426_000 picoseconds.
-		Weight::from_parts(35_958_000, 3736)
+		// Minimum execution time: 33_950_000 picoseconds.
+		Weight::from_parts(38_155_000, 3736)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -570,8 +568,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `11516`
 		//  Estimated: `9679`
-		// Minimum execution time: 112_855_000 picoseconds.
-		Weight::from_parts(125_739_000, 9679)
+		// Minimum execution time: 107_593_000 picoseconds.
+		Weight::from_parts(120_020_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -591,8 +589,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `300`
 		//  Estimated: `9679`
-		// Minimum execution time: 10_655_000 picoseconds.
-		Weight::from_parts(11_996_000, 9679)
+		// Minimum execution time: 10_653_000 picoseconds.
+		Weight::from_parts(11_884_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Storage::ExpiryQueue` (r:2 w:1)
@@ -639,11 +637,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn on_initialize_expire(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1096 + p * (402 ±0)`
-		//  Estimated: `9679 + p * (2900 ±18)`
-		// Minimum execution time: 83_138_000 picoseconds.
-		Weight::from_parts(67_071_615, 9679)
-			// Standard Error: 59_981
-			.saturating_add(Weight::from_parts(28_780_809, 0).saturating_mul(p.into()))
+		//  Estimated: `9679 + p * (2900 ±0)`
+		// Minimum execution time: 84_212_000 picoseconds.
+		Weight::from_parts(62_033_873, 9679)
+			// Standard Error: 43_492
+			.saturating_add(Weight::from_parts(30_094_332, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
@@ -683,10 +681,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3251 + o * (225 ±0)`
 		//  Estimated: `91608 + o * (2900 ±0)`
-		// Minimum execution time: 307_547_000 picoseconds.
-		Weight::from_parts(126_882_602, 91608)
-			// Standard Error: 42_207
-			.saturating_add(Weight::from_parts(5_038_631, 0).saturating_mul(o.into()))
+		// Minimum execution time: 328_603_000 picoseconds.
+		Weight::from_parts(173_085_019, 91608)
+			// Standard Error: 33_105
+			.saturating_add(Weight::from_parts(4_809_208, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(44_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
@@ -706,8 +704,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `9506`
 		//  Estimated: `9679`
-		// Minimum execution time: 70_508_000 picoseconds.
-		Weight::from_parts(80_948_000, 9679)
+		// Minimum execution time: 74_724_000 picoseconds.
+		Weight::from_parts(86_188_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -723,8 +721,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `9341`
 		//  Estimated: `9679`
-		// Minimum execution time: 58_154_000 picoseconds.
-		Weight::from_parts(68_891_000, 9679)
+		// Minimum execution time: 60_880_000 picoseconds.
+		Weight::from_parts(77_776_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -747,10 +745,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `5604 + p * (29 ±0)`
 		//  Estimated: `91608`
-		// Minimum execution time: 160_543_000 picoseconds.
-		Weight::from_parts(170_907_109, 91608)
-			// Standard Error: 21_207
-			.saturating_add(Weight::from_parts(6_161_812, 0).saturating_mul(p.into()))
+		// Minimum execution time: 163_343_000 picoseconds.
+		Weight::from_parts(169_220_125, 91608)
+			// Standard Error: 21_943
+			.saturating_add(Weight::from_parts(6_333_976, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(37_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(p.into())))
@@ -775,8 +773,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `20025`
 		//  Estimated: `93790`
-		// Minimum execution time: 350_041_000 picoseconds.
-		Weight::from_parts(372_307_000, 93790)
+		// Minimum execution time: 348_102_000 picoseconds.
+		Weight::from_parts(371_304_000, 93790)
 			.saturating_add(T::DbWeight::get().reads(103_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -814,11 +812,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn on_initialize_repair(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `72866`
-		//  Estimated: `743390 + p * (2511 ±101)`
-		// Minimum execution time: 1_554_928_000 picoseconds.
-		Weight::from_parts(1_643_299_199, 743390)
-			// Standard Error: 372_716
-			.saturating_add(Weight::from_parts(25_497_209, 0).saturating_mul(p.into()))
+		//  Estimated: `743390 + p * (2511 ±0)`
+		// Minimum execution time: 1_496_776_000 picoseconds.
+		Weight::from_parts(1_579_292_775, 743390)
+			// Standard Error: 352_762
+			.saturating_add(Weight::from_parts(26_898_882, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(335_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(20_u64))
@@ -830,79 +828,78 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with `RocksDbWeight`, for tests and runtimes without a `DbWeight`.
 impl WeightInfo for () {
 	fn register_operator() -> Weight {
-		Weight::from_parts(138_909_000, 9679)
+		Weight::from_parts(125_970_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn update_operator() -> Weight {
-		Weight::from_parts(59_446_000, 3890)
+		Weight::from_parts(60_456_000, 3890)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn unregister_operator() -> Weight {
-		Weight::from_parts(77_525_000, 9679)
+		Weight::from_parts(59_973_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn withdraw_bond() -> Weight {
-		Weight::from_parts(93_849_000, 6196)
+		Weight::from_parts(91_739_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn claim_rewards() -> Weight {
-		Weight::from_parts(147_555_000, 6196)
+		Weight::from_parts(109_553_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
-	fn claim_rewards_with_pieces(p: u32, ) -> Weight {
-		Weight::from_parts(143_176_676, 6196)
-			.saturating_add(Weight::from_parts(9_204, 0).saturating_mul(p.into()))
+	fn claim_rewards_with_pieces(_p: u32, ) -> Weight {
+		Weight::from_parts(122_004_728, 6196)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn set_tier_config() -> Weight {
-		Weight::from_parts(7_535_000, 0)
+		Weight::from_parts(7_108_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn add_storage_worker() -> Weight {
-		Weight::from_parts(11_238_000, 1998)
+		Weight::from_parts(10_738_000, 1998)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn remove_storage_worker() -> Weight {
-		Weight::from_parts(10_810_000, 1998)
+		Weight::from_parts(10_917_000, 1998)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn request_pin(o: u32, ) -> Weight {
-		Weight::from_parts(309_394_294, 9679)
-			.saturating_add(Weight::from_parts(5_467_002, 0).saturating_mul(o.into()))
+		Weight::from_parts(338_143_890, 9679)
+			.saturating_add(Weight::from_parts(5_809_130, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(RocksDbWeight::get().writes(107_u64))
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(o.into()))
 	}
 	fn renew_pin() -> Weight {
-		Weight::from_parts(394_324_000, 93790)
+		Weight::from_parts(417_774_000, 93790)
 			.saturating_add(RocksDbWeight::get().reads(76_u64))
 			.saturating_add(RocksDbWeight::get().writes(43_u64))
 	}
 	fn change_tier(o: u32, ) -> Weight {
-		Weight::from_parts(372_539_618, 9679)
-			.saturating_add(Weight::from_parts(5_244_676, 0).saturating_mul(o.into()))
+		Weight::from_parts(360_908_491, 9679)
+			.saturating_add(Weight::from_parts(5_447_567, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(RocksDbWeight::get().writes(106_u64))
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(o.into()))
 	}
 	fn unpin() -> Weight {
-		Weight::from_parts(927_596_000, 93790)
+		Weight::from_parts(972_950_000, 93790)
 			.saturating_add(RocksDbWeight::get().reads(140_u64))
 			.saturating_add(RocksDbWeight::get().writes(205_u64))
 	}
 	fn report_placement(p: u32, ) -> Weight {
-		Weight::from_parts(48_510_346, 3734)
-			.saturating_add(Weight::from_parts(7_488_668, 0).saturating_mul(p.into()))
+		Weight::from_parts(48_313_509, 3734)
+			.saturating_add(Weight::from_parts(8_117_549, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -910,8 +907,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2746).saturating_mul(p.into()))
 	}
 	fn report_pin_failed(p: u32, ) -> Weight {
-		Weight::from_parts(105_626_167, 9679)
-			.saturating_add(Weight::from_parts(12_381_266, 0).saturating_mul(p.into()))
+		Weight::from_parts(113_472_306, 9679)
+			.saturating_add(Weight::from_parts(12_840_150, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
@@ -919,37 +916,37 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(p.into()))
 	}
 	fn confirm_piece() -> Weight {
-		Weight::from_parts(74_454_000, 3890)
+		Weight::from_parts(69_875_000, 3890)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn submit_proof() -> Weight {
-		Weight::from_parts(123_950_000, 9679)
+		Weight::from_parts(126_461_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn submit_proof_invalid() -> Weight {
-		Weight::from_parts(156_418_000, 9679)
+		Weight::from_parts(164_987_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn on_initialize_challenge() -> Weight {
-		Weight::from_parts(35_958_000, 3736)
+		Weight::from_parts(38_155_000, 3736)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn on_initialize_deadline() -> Weight {
-		Weight::from_parts(125_739_000, 9679)
+		Weight::from_parts(120_020_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(11_996_000, 9679)
+		Weight::from_parts(11_884_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 	}
 	fn on_initialize_expire(p: u32, ) -> Weight {
-		Weight::from_parts(67_071_615, 9679)
-			.saturating_add(Weight::from_parts(28_780_809, 0).saturating_mul(p.into()))
+		Weight::from_parts(62_033_873, 9679)
+			.saturating_add(Weight::from_parts(30_094_332, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
@@ -957,38 +954,38 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(p.into()))
 	}
 	fn on_initialize_reassign(o: u32, ) -> Weight {
-		Weight::from_parts(126_882_602, 91608)
-			.saturating_add(Weight::from_parts(5_038_631, 0).saturating_mul(o.into()))
+		Weight::from_parts(173_085_019, 91608)
+			.saturating_add(Weight::from_parts(4_809_208, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(44_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(o.into()))
 	}
 	fn report_operator_offline() -> Weight {
-		Weight::from_parts(80_948_000, 9679)
+		Weight::from_parts(86_188_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn declare_online() -> Weight {
-		Weight::from_parts(68_891_000, 9679)
+		Weight::from_parts(77_776_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn report_repair(p: u32, ) -> Weight {
-		Weight::from_parts(170_907_109, 91608)
-			.saturating_add(Weight::from_parts(6_161_812, 0).saturating_mul(p.into()))
+		Weight::from_parts(169_220_125, 91608)
+			.saturating_add(Weight::from_parts(6_333_976, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(37_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(p.into())))
 	}
 	fn on_initialize_health_check() -> Weight {
-		Weight::from_parts(372_307_000, 93790)
+		Weight::from_parts(371_304_000, 93790)
 			.saturating_add(RocksDbWeight::get().reads(103_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn on_initialize_repair(p: u32, ) -> Weight {
-		Weight::from_parts(1_643_299_199, 743390)
-			.saturating_add(Weight::from_parts(25_497_209, 0).saturating_mul(p.into()))
+		Weight::from_parts(1_579_292_775, 743390)
+			.saturating_add(Weight::from_parts(26_898_882, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(335_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(20_u64))

@@ -421,9 +421,7 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::<T>::OperatorVetted { who: who.clone() });
 		}
 		if was_offline {
-			OfflineReportsOf::<T>::remove(&who);
-			Self::refresh_eligibility(&who);
-			Self::deposit_event(Event::<T>::OperatorBackOnline { who });
+			Self::back_online(who);
 		}
 	}
 

@@ -547,10 +547,7 @@ impl<T: Config> Pallet<T> {
 			updates.push((report.index, piece));
 		}
 
-		for (index, piece) in updates {
-			Pieces::<T>::insert(file_id, index, piece);
-			Self::push_confirm_check(deadline, file_id, index);
-		}
+		Self::store_reported(file_id, deadline, updates);
 		file.reported = file.reported.saturating_add(indices.len() as u32);
 		if file.reported >= file.n {
 			AwaitingPlacement::<T>::remove(file_id);
@@ -572,15 +569,12 @@ impl<T: Config> Pallet<T> {
 		reason: PinFailure,
 	) -> DispatchResult {
 		ensure!(StorageWorkers::<T>::get().contains(&worker), Error::<T>::NotStorageWorker);
-		let (file_id, mut file) = Self::file_by_cid(&cid)?;
+		let (file_id, file) = Self::file_by_cid(&cid)?;
 		ensure!(file.reported == 0 && file.confirmed == 0, Error::<T>::AlreadyPlaced);
 
-		// Nothing was confirmed, so nothing accrued: the whole escrow goes back.
-		Self::settle_file(&mut file, Self::current_era());
-		let refund = Self::refund(&file.owner, file.escrow);
-		file.escrow = Zero::zero();
 		Self::deposit_event(Event::<T>::PinFailed { cid: file.cid.clone(), worker, reason });
-		Self::remove_pin(file_id, file, RemovalReason::PlacementFailed, refund, false);
+		// Nothing was confirmed, so nothing accrued: the whole escrow goes back.
+		Self::refund_and_remove(file_id, file, RemovalReason::PlacementFailed);
 		Ok(())
 	}
 
@@ -806,6 +800,32 @@ impl<T: Config> Pallet<T> {
 			});
 		}
 		Some(piece.operator)
+	}
+
+	/// Removes a pin that owes its operators nothing more this era: settles it, refunds all its
+	/// remaining escrow to the owner and removes it.
+	pub(crate) fn refund_and_remove(
+		file_id: FileId,
+		mut file: FileRecord<T>,
+		reason: RemovalReason,
+	) {
+		Self::settle_file(&mut file, Self::current_era());
+		let refund = Self::refund(&file.owner, file.escrow);
+		file.escrow = Zero::zero();
+		Self::remove_pin(file_id, file, reason, refund, false);
+	}
+
+	/// Stores pieces a worker report (placement or repair) just made confirmable and queues
+	/// their confirmation deadline.
+	pub(crate) fn store_reported(
+		file_id: FileId,
+		deadline: BlockNumberFor<T>,
+		updates: Vec<(PieceIndex, PieceRecord<T>)>,
+	) {
+		for (index, piece) in updates {
+			Pieces::<T>::insert(file_id, index, piece);
+			Self::push_confirm_check(deadline, file_id, index);
+		}
 	}
 
 	/// Releases every piece of a pin and removes it. The file must be settled, its escrow

@@ -239,12 +239,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The file cannot be rebuilt: tell everyone, refund what is unused and remove it.
-	fn lose_file(file_id: FileId, mut file: FileRecord<T>, healthy: u32) {
+	fn lose_file(file_id: FileId, file: FileRecord<T>, healthy: u32) {
 		Self::deposit_event(Event::<T>::FileLost { cid: file.cid.clone(), healthy, k: file.k });
-		Self::settle_file(&mut file, Self::current_era());
-		let refund = Self::refund(&file.owner, file.escrow);
-		file.escrow = Zero::zero();
-		Self::remove_pin(file_id, file, RemovalReason::Lost, refund, false);
+		Self::refund_and_remove(file_id, file, RemovalReason::Lost);
 	}
 
 	// ---------------------------------------------------------------------------------------
@@ -483,10 +480,16 @@ impl<T: Config> Pallet<T> {
 		);
 		record.offline_since = None;
 		Operators::<T>::insert(&who, record);
+		Self::back_online(who);
+		Ok(())
+	}
+
+	/// `who`'s offline mark was just cleared from its record: drop pending reports, make it
+	/// eligible again (if otherwise placeable) and say so.
+	pub(crate) fn back_online(who: T::AccountId) {
 		OfflineReportsOf::<T>::remove(&who);
 		Self::refresh_eligibility(&who);
 		Self::deposit_event(Event::<T>::OperatorBackOnline { who });
-		Ok(())
 	}
 
 	pub(crate) fn do_report_repair(
@@ -513,10 +516,7 @@ impl<T: Config> Pallet<T> {
 			indices.push(report.index);
 			updates.push((report.index, piece));
 		}
-		for (index, piece) in updates {
-			Pieces::<T>::insert(file_id, index, piece);
-			Self::push_confirm_check(deadline, file_id, index);
-		}
+		Self::store_reported(file_id, deadline, updates);
 		Self::refresh_awaiting_repair(file_id, &file);
 		Self::deposit_event(Event::<T>::RepairReported {
 			cid: file.cid,

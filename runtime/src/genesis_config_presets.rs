@@ -55,7 +55,10 @@ pub fn local_tiers() -> Vec<(PinTier, TierConfig)> {
 }
 
 /// The genesis patch for a chain with the given validators, endowed accounts and sudo key. The
-/// sudo account is also the first storage worker (the validator's offchain worker signs with it).
+/// sudo account is also the first storage worker (a validator's offchain worker signs with it by
+/// default on a development chain); `//Alice//stash` is the second, the account
+/// `scripts/start.sh` gives the network's worker so that its transactions never compete for a
+/// nonce with the user's (`//Alice`) or an operator's.
 pub fn cairn_genesis(
 	validators: Vec<Validator>,
 	endowed: Vec<AccountId>,
@@ -73,7 +76,10 @@ pub fn cairn_genesis(
 			authorities: validators.iter().map(|v| (v.grandpa.clone(), 1)).collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root.clone()) },
-		storage: StorageConfig { tiers: local_tiers(), storage_workers: vec![root] },
+		storage: StorageConfig {
+			tiers: local_tiers(),
+			storage_workers: vec![root, Sr25519Keyring::AliceStash.to_account_id()],
+		},
 	})
 }
 

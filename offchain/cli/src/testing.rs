@@ -294,6 +294,7 @@ impl FakeChain {
 			confirmed: 0,
 			repairing: 0,
 			co_funded: false,
+			wrapped_key: None,
 		};
 		let pieces = operators
 			.iter()

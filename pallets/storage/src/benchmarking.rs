@@ -100,7 +100,7 @@ fn worker<T: Config>() -> T::AccountId {
 
 fn pin<T: Config>(owner: &T::AccountId, index: u32, tier: PinTier, eras: EraIndex) -> CidOf<T> {
 	let c = cid::<T>(index);
-	assert!(Storage::<T>::do_request_pin(owner.clone(), c.clone(), SIZE, tier, eras).is_ok());
+	assert!(Storage::<T>::do_request_pin(owner.clone(), c.clone(), SIZE, tier, eras, None).is_ok());
 	c
 }
 
@@ -157,7 +157,9 @@ fn audited_piece<T: Config>(
 	let owner = funded::<T>("owner", 0);
 	let c = cid::<T>(0);
 	let size = T::MaxFileSize::get();
-	assert!(Storage::<T>::do_request_pin(owner, c.clone(), size, PinTier::Standard, 1).is_ok());
+	assert!(
+		Storage::<T>::do_request_pin(owner, c.clone(), size, PinTier::Standard, 1, None).is_ok()
+	);
 	let file_id = FileIds::<T>::get(&c).unwrap_or_default();
 	let file = Files::<T>::get(file_id);
 	let piece_size = file.as_ref().map(|f| f.piece_size).unwrap_or_default();
@@ -430,6 +432,24 @@ mod benchmarks {
 		_(RawOrigin::Signed(owner), c.clone(), SIZE, PinTier::Standard, 10);
 
 		assert!(FileIds::<T>::contains_key(&c));
+	}
+
+	#[benchmark]
+	fn request_encrypted_pin(o: Linear<{ max_pieces::<T>() }, { T::MaxOperators::get() }>) {
+		setup::<T>();
+		set_tier::<T>(PinTier::Standard, tier_config(1, max_pieces::<T>(), 1));
+		operators::<T>(o);
+		let owner = funded::<T>("owner", 0);
+		let c = cid::<T>(0);
+		// The longest wrapped key a pin may carry.
+		let key = WrappedKey::truncate_from(alloc::vec![7u8; MAX_WRAPPED_KEY_LEN as usize]);
+
+		fresh_block::<T>();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), c.clone(), SIZE, PinTier::Standard, 10, key.clone());
+
+		let id = FileIds::<T>::get(&c).unwrap_or_default();
+		assert_eq!(Files::<T>::get(id).and_then(|f| f.wrapped_key), Some(key));
 	}
 
 	#[benchmark]

@@ -234,6 +234,7 @@ impl<T: Config> Pallet<T> {
 		size: u64,
 		tier: PinTier,
 		eras: EraIndex,
+		wrapped_key: Option<WrappedKey>,
 	) -> DispatchResult {
 		let cid = Self::canonical_cid(&cid)?;
 		if let Some(file_id) = FileIds::<T>::get(&cid) {
@@ -241,6 +242,11 @@ impl<T: Config> Pallet<T> {
 			let file = Files::<T>::get(file_id).ok_or(Error::<T>::PinNotFound)?;
 			ensure!(file.size == size, Error::<T>::SizeMismatch);
 			ensure!(file.tier == tier, Error::<T>::TierMismatch);
+			// Funding a pin never replaces its owner's key.
+			ensure!(
+				wrapped_key.is_none() || wrapped_key == file.wrapped_key,
+				Error::<T>::WrappedKeyMismatch
+			);
 			return Self::renew(who, file_id, file, eras);
 		}
 
@@ -288,6 +294,7 @@ impl<T: Config> Pallet<T> {
 			confirmed: 0,
 			repairing: 0,
 			co_funded: false,
+			wrapped_key,
 		};
 		let mut assignments = Vec::with_capacity(operators.len());
 		for (index, operator) in (0..).zip(operators) {

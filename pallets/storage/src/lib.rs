@@ -624,6 +624,9 @@ pub mod pallet {
 		SizeMismatch,
 		/// The CID is already pinned in another tier. Renew it, or have its owner `change_tier`.
 		TierMismatch,
+		/// The CID is already pinned with another wrapped key (or none): funding a pin cannot
+		/// replace its owner's key.
+		WrappedKeyMismatch,
 		/// The pin is already in this tier.
 		SameTier,
 		/// Another account has paid towards this pin, so its owner can no longer unpin it or
@@ -826,7 +829,29 @@ pub mod pallet {
 			eras: EraIndex,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_request_pin(who, cid, size_bytes, tier, eras)
+			Self::do_request_pin(who, cid, size_bytes, tier, eras, None)
+		}
+
+		/// Pin a file its owner encrypted before adding it to IPFS: as `request_pin`, and the
+		/// pin record keeps `wrapped_key`, the file's key wrapped with a key only the owner can
+		/// derive from their account secret, so that they can decrypt the file from any machine
+		/// with nothing but that secret. The chain never sees the key itself; `cid` and
+		/// `size_bytes` are those of the ciphertext.
+		///
+		/// If the CID is already pinned, this funds it as `request_pin` does; `wrapped_key` must
+		/// then be the one the pin already has (`WrappedKeyMismatch`).
+		#[pallet::call_index(19)]
+		#[pallet::weight(T::WeightInfo::request_encrypted_pin(T::MaxOperators::get()))]
+		pub fn request_encrypted_pin(
+			origin: OriginFor<T>,
+			cid: CidOf<T>,
+			size_bytes: u64,
+			tier: PinTier,
+			eras: EraIndex,
+			wrapped_key: WrappedKey,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_request_pin(who, cid, size_bytes, tier, eras, Some(wrapped_key))
 		}
 
 		/// Pay for `eras` more eras of the pin `cid`. Anyone can; an account other than the

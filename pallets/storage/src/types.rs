@@ -21,6 +21,12 @@ pub type CidOf<T> = BoundedVec<u8, <T as Config>::MaxCidLen>;
 pub type RegionOf<T> = BoundedVec<u8, <T as Config>::MaxRegionLen>;
 /// An operator's IPFS peer address (a multiaddr as text, e.g. `/ip4/1.2.3.4/tcp/4001/p2p/12D3...`).
 pub type PeerAddrOf<T> = BoundedVec<u8, <T as Config>::MaxPeerAddrLen>;
+/// Longest wrapped file key a pin may carry.
+pub const MAX_WRAPPED_KEY_LEN: u32 = 128;
+/// The key of an encrypted file, wrapped (encrypted) with a key only the owner can derive from
+/// their account secret. Opaque to the chain; the format (`cairn-crypt`, offchain/crypt/README.md)
+/// starts with a version byte so clients can tell formats apart.
+pub type WrappedKey = BoundedVec<u8, ConstU32<MAX_WRAPPED_KEY_LEN>>;
 /// `(piece index, operator)` pairs, as reported by `PiecesAssigned` and `PiecesReleased`.
 pub type AssignmentsOf<T> = BoundedVec<
 	(PieceIndex, <T as frame_system::Config>::AccountId),
@@ -270,6 +276,9 @@ pub struct FileRecord<T: Config> {
 	/// Whether an account other than the owner has paid towards this pin (then the owner can no
 	/// longer unpin it or change its tier: the contributor paid for it to be kept).
 	pub co_funded: bool,
+	/// For a file encrypted by its owner before pinning (`request_encrypted_pin`): its key,
+	/// wrapped so that only the owner can unwrap it. `None`: the content is public.
+	pub wrapped_key: Option<WrappedKey>,
 }
 
 impl<T: Config> FileRecord<T> {

@@ -54,6 +54,7 @@ pub trait WeightInfo {
 	fn add_storage_worker() -> Weight;
 	fn remove_storage_worker() -> Weight;
 	fn request_pin(o: u32, ) -> Weight;
+	fn request_encrypted_pin(o: u32, ) -> Weight;
 	fn renew_pin() -> Weight;
 	fn change_tier(o: u32, ) -> Weight;
 	fn unpin() -> Weight;
@@ -242,6 +243,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Storage::AwaitingPlacement` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// The range of component `o` is `[32, 256]`.
 	fn request_pin(o: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1206 + o * (230 ±0)`
+		//  Estimated: `9679 + o * (2900 ±0)`
+		// Minimum execution time: 511_743_000 picoseconds.
+		Weight::from_parts(338_143_890, 9679)
+			// Standard Error: 28_326
+			.saturating_add(Weight::from_parts(5_809_130, 0).saturating_mul(o.into()))
+			.saturating_add(T::DbWeight::get().reads(13_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(o.into())))
+			.saturating_add(T::DbWeight::get().writes(107_u64))
+			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(o.into()))
+	}
+	fn request_encrypted_pin(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1206 + o * (230 ±0)`
 		//  Estimated: `9679 + o * (2900 ±0)`
@@ -872,6 +886,14 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn request_pin(o: u32, ) -> Weight {
+		Weight::from_parts(338_143_890, 9679)
+			.saturating_add(Weight::from_parts(5_809_130, 0).saturating_mul(o.into()))
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(o.into())))
+			.saturating_add(RocksDbWeight::get().writes(107_u64))
+			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(o.into()))
+	}
+	fn request_encrypted_pin(o: u32, ) -> Weight {
 		Weight::from_parts(338_143_890, 9679)
 			.saturating_add(Weight::from_parts(5_809_130, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(13_u64))

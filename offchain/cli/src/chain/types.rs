@@ -140,6 +140,8 @@ pub struct FileRecord {
 	pub repairing: u32,
 	/// Whether another account paid towards it.
 	pub co_funded: bool,
+	/// The file key wrapped for its owner (`cairn-crypt` format), if the owner encrypted it.
+	pub wrapped_key: Option<Vec<u8>>,
 }
 
 /// A reported piece's content.

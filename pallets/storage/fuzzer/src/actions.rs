@@ -204,6 +204,8 @@ pub enum Action {
 		size: SizeSel,
 		tier: TierSel,
 		eras: u32,
+		/// `Some(b)`: `request_encrypted_pin` with a wrapped key of `1 + b % 128` bytes `b`.
+		key: Option<u8>,
 	},
 	RenewPin {
 		origin: Origin,
@@ -404,20 +406,17 @@ fn decode_action(r: &mut Reader<'_>) -> Option<Action> {
 		Op::RemoveWorker => {
 			Action::RemoveStorageWorker { origin: origin(r.byte()?), who: account(r.byte()?) }
 		}
-		Op::RequestPin => Action::RequestPin {
-			origin: origin(r.byte()?),
-			cid: cid(r.byte()?, r.byte()?),
-			size: size(r.byte()?, r.byte()?),
-			tier: {
-				let t = r.byte()?;
-				if t % 4 == 3 {
-					TierSel::Auto
-				} else {
-					TierSel::Tier(tier(t))
-				}
-			},
-			eras: eras(r.byte()?),
-		},
+		Op::RequestPin => {
+			let origin = origin(r.byte()?);
+			let cid = cid(r.byte()?, r.byte()?);
+			let size = size(r.byte()?, r.byte()?);
+			let t = r.byte()?;
+			let tier = if t % 4 == 3 { TierSel::Auto } else { TierSel::Tier(tier(t)) };
+			// The tier byte's two high bits pick an encrypted pin (a quarter of the requests;
+			// the byte is its key's filler).
+			let key = (t & 0xc0 == 0xc0).then_some(t);
+			Action::RequestPin { origin, cid, size, tier, eras: eras(r.byte()?), key }
+		}
 		Op::RenewPin => Action::RenewPin {
 			origin: origin(r.byte()?),
 			cid: cid(r.byte()?, r.byte()?),

@@ -565,7 +565,7 @@ fn call_of(action: &Action) -> Option<(&'static str, RuntimeOrigin, StorageCall)
 			origin_of(origin, |_| None),
 			StorageCall::remove_storage_worker { who },
 		),
-		Action::RequestPin { origin, cid, size, tier, eras } => {
+		Action::RequestPin { origin, cid, size, tier, eras, key } => {
 			let cid = resolve_cid(cid, any_file);
 			let existing = cid.file.as_ref().map(|(_, f)| (f.size, f.tier));
 			let size_bytes = match size {
@@ -578,11 +578,36 @@ fn call_of(action: &Action) -> Option<(&'static str, RuntimeOrigin, StorageCall)
 				}
 				TierSel::Tier(t) => t,
 			};
-			(
-				"request_pin",
-				origin_of(origin, |b| Some(if b % 3 == 0 { OTHER_USER } else { USER })),
-				StorageCall::request_pin { cid: cid.cid(), size_bytes, tier, eras },
-			)
+			let origin = origin_of(origin, |b| Some(if b % 3 == 0 { OTHER_USER } else { USER }));
+			// An encrypted request for a public pin would only fail (a unit test covers it).
+			let public = cid.file.as_ref().is_some_and(|(_, f)| f.wrapped_key.is_none());
+			match key.filter(|_| !public) {
+				None => (
+					"request_pin",
+					origin,
+					StorageCall::request_pin { cid: cid.cid(), size_bytes, tier, eras },
+				),
+				Some(b) => {
+					let len = 1 + usize::from(b) % pallet_storage::MAX_WRAPPED_KEY_LEN as usize;
+					// Funding an encrypted pin repeats its key, so that encrypted requests change
+					// the course of a run no more than public ones (the key mismatch is a unit
+					// test of the pallet).
+					let existing = cid.file.as_ref().and_then(|(_, f)| f.wrapped_key.clone());
+					let wrapped_key =
+						existing.unwrap_or_else(|| BoundedVec::truncate_from(vec![b; len]));
+					(
+						"request_encrypted_pin",
+						origin,
+						StorageCall::request_encrypted_pin {
+							cid: cid.cid(),
+							size_bytes,
+							tier,
+							eras,
+							wrapped_key,
+						},
+					)
+				}
+			}
 		}
 		Action::RenewPin { origin, cid, eras } => {
 			let cid = resolve_cid(cid, any_file);

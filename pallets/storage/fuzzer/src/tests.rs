@@ -156,6 +156,7 @@ fn pin(cid: u8, tier: PinTier, eras: u32) -> Action {
 		size: SizeSel::Bytes(4096),
 		tier: TierSel::Tier(tier),
 		eras,
+		key: None,
 	}
 }
 
@@ -321,6 +322,7 @@ fn every_call_succeeds_from_the_right_origin() {
 			size: SizeSel::Auto,
 			tier: TierSel::Auto,
 			eras: 1,
+			key: None,
 		},
 		report(ReportMode::Real),
 		ConfirmPiece { origin: Origin::None, cid: FIRST_FILE, index: IndexSel::Auto },
@@ -328,13 +330,14 @@ fn every_call_succeeds_from_the_right_origin() {
 		confirm(),
 		confirm(),
 		confirm(),
-		// A second file: a Standard pin moved to Temporary (same k), then unpinned.
+		// A second file, encrypted: a Standard pin moved to Temporary (same k), then unpinned.
 		RequestPin {
 			origin: Origin::Signed(USER),
 			cid: CidSel::Fresh(1),
 			size: SizeSel::Bytes(5000),
 			tier: TierSel::Tier(PinTier::Standard),
 			eras: 3,
+			key: Some(0x85),
 		},
 		ChangeTier {
 			origin: AUTO,

@@ -446,3 +446,75 @@ fn change_tier_rejects_bad_input_and_charges_nothing() {
 		assert_noop!(change(USER, PinTier::Critical), Error::<Test>::CoFundedPin);
 	});
 }
+
+#[test]
+fn an_encrypted_pin_keeps_its_wrapped_key_and_costs_the_same() {
+	ExtBuilder::default().build_and_execute(|| {
+		register_operators(5);
+		let key: WrappedKey = BoundedVec::truncate_from(vec![1u8; 74]);
+		let before = free_balance(USER);
+		assert_ok!(CairnStorage::request_encrypted_pin(
+			RuntimeOrigin::signed(USER),
+			cid(1),
+			SIZE,
+			PinTier::Standard,
+			2,
+			key.clone()
+		));
+		assert_eq!(free_balance(USER), before - standard_cost(SIZE, 2), "priced as any pin");
+		assert_eq!(file_of(&cid(1)).wrapped_key, Some(key.clone()));
+		assert_eq!(
+			CairnStorage::file(cid(1)).map(|f| f.record.wrapped_key),
+			Some(Some(key.clone()))
+		);
+		// A public pin has none.
+		pin(&cid(2), SIZE, PinTier::Standard, 2);
+		assert_eq!(file_of(&cid(2)).wrapped_key, None);
+
+		// Anyone may fund the pin, without a key or with the same one; the key stays the owner's.
+		assert_ok!(CairnStorage::request_pin(
+			RuntimeOrigin::signed(OTHER_USER),
+			cid(1),
+			SIZE,
+			PinTier::Standard,
+			1
+		));
+		assert_ok!(CairnStorage::request_encrypted_pin(
+			RuntimeOrigin::signed(OTHER_USER),
+			cid(1),
+			SIZE,
+			PinTier::Standard,
+			1,
+			key.clone()
+		));
+		assert_eq!(file_of(&cid(1)).expires_at, 4);
+		assert_eq!(file_of(&cid(1)).wrapped_key, Some(key));
+		// Another key, on an encrypted or a public pin, is refused and changes nothing.
+		let other: WrappedKey = BoundedVec::truncate_from(vec![2u8; 74]);
+		for c in [cid(1), cid(2)] {
+			assert_noop!(
+				CairnStorage::request_encrypted_pin(
+					RuntimeOrigin::signed(OTHER_USER),
+					c,
+					SIZE,
+					PinTier::Standard,
+					1,
+					other.clone()
+				),
+				Error::<Test>::WrappedKeyMismatch
+			);
+		}
+		// Bad input is refused as for public pins.
+		assert_noop!(
+			CairnStorage::request_encrypted_pin(
+				RuntimeOrigin::signed(USER),
+				cid(3),
+				0,
+				PinTier::Standard,
+				1,
+				other
+			),
+			Error::<Test>::InvalidFileSize
+		);
+	});
+}

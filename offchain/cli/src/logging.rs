@@ -9,6 +9,8 @@ pub fn init(verbose: bool) {
 	let _ = tracing_subscriber::fmt()
 		.with_env_filter(filter)
 		.with_writer(std::io::stderr)
+		// Colours only on a terminal: logs written to files stay plain text (and greppable).
+		.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
 		.with_target(false)
 		.try_init();
 }

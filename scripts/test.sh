@@ -6,7 +6,9 @@
 #                               cairn-cli tests against a real dev node and js-ipfs daemons
 #                               (put/get, corruption, repair, the worker inside the node)
 #   2. node/e2e                 polkadot.js tests against a real dev node (transfer, storage)
-#   3. zombienet/local.zndsl    three validators on loopback, finality on all of them
+#   3. zombienet/local.zndsl    three validators on loopback, finality on all of them;
+#      zombienet/restart.zndsl  one of them killed and restarted: finality resumes on all, and
+#                               all serve the same Storage pallet state
 # Ends with one summary line: "cairn: N passed, N failed".
 # Set CAIRN_SKIP_ZOMBIENET=1 to skip step 3.
 set -uo pipefail
@@ -43,8 +45,14 @@ if [ -x "$CAIRN_NODE" ]; then
 	if [ "$e2e_rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
 
 	if [ "${CAIRN_SKIP_ZOMBIENET:-0}" != 1 ]; then
-		section "zombienet: three validators (zombienet/local.zndsl)"
-		if "$CAIRN_ROOT/scripts/zombienet.sh"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+		for zndsl in local restart; do
+			section "zombienet: three validators (zombienet/$zndsl.zndsl)"
+			if "$CAIRN_ROOT/scripts/zombienet.sh" "$CAIRN_ROOT/zombienet/$zndsl.zndsl"; then
+				passed=$((passed + 1))
+			else
+				failed=$((failed + 1))
+			fi
+		done
 	fi
 else
 	echo "cairn-node was not built ($CAIRN_NODE missing): end-to-end suites not run"

@@ -13,6 +13,8 @@
 //!   nobody may serve it, and the chain refuses the confirmation.
 //! - **Releases**: a piece no longer assigned to it (released, moved away by repair or
 //!   re-assignment, file removed) is unpinned, unless another held piece has the same content.
+//!   A piece repair moved away is kept, and served, until its new copy is confirmed (the chain
+//!   records us as its `previous` holder until then).
 //! - **Rewards**: claimed on a schedule when there is something to claim, and on demand
 //!   (`cairn operator claim`).
 //! - **Audits**: on `ChallengeIssued` for one of its pieces, builds the leaf and its Merkle proof
@@ -296,9 +298,26 @@ impl<C: ChainApi, I: Ipfs> Agent<C, I> {
 			.map(|info| info.pieces_of(&self.me).map(|(i, p)| (i, p.clone())).collect())
 			.unwrap_or_default();
 		let indices: BTreeSet<u32> = mine.iter().map(|(i, _)| *i).collect();
+		// Pieces repair moved away from us whose new copy is not confirmed yet: we keep serving
+		// them (the worker may rebuild from them, readers may fetch them) until the chain
+		// releases them (`PiecesReleased` once the new operator confirms).
+		let handing_over: BTreeSet<u32> = info
+			.as_ref()
+			.map(|info| {
+				info.pieces
+					.iter()
+					.filter(|(_, p)| p.previous.as_ref() == Some(&self.me))
+					.map(|(i, _)| *i)
+					.collect()
+			})
+			.unwrap_or_default();
 
 		// Released pieces first: they free space.
 		for held in self.state.pieces_of(file) {
+			if handing_over.contains(&held.index) {
+				tracing::info!(file = %name, index = held.index, "moved to another operator by repair: still serving it until the new copy is confirmed");
+				continue;
+			}
 			if !indices.contains(&held.index) {
 				let why = if info.is_none() {
 					"the pin was removed"
@@ -703,16 +722,13 @@ mod tests {
 		let mut agent = Agent::new(us.clone(), ipfs.clone(), dir.path()).expect("agent");
 
 		let scheduled = chain.schedule_repair(&file, 1, account(3));
-		let released =
-			StorageEvent::PiecesReleased { cid: file.clone(), operators: vec![(1, account(2))] };
-		let events = [scheduled, released];
-		assert_eq!(agent.files_touched(&events), BTreeSet::from([file.clone()]));
-		assert_eq!(old.files_touched(&events), BTreeSet::from([file.clone()]));
+		assert_eq!(agent.files_touched(&[scheduled.clone()]), BTreeSet::from([file.clone()]));
+		assert_eq!(old.files_touched(&[scheduled]), BTreeSet::from([file.clone()]));
 
-		// The old holder unpins its released piece.
-		old.reconcile_file(&file).await.expect("releases");
-		assert!(!old_ipfs.is_pinned(&piece_cid));
-		assert!(old.state().pieces.is_empty());
+		// The old holder keeps serving its piece until the new copy is confirmed.
+		old.reconcile_file(&file).await.expect("hands over");
+		assert!(old_ipfs.is_pinned(&piece_cid), "still served while the new copy is not confirmed");
+		assert_eq!(old.state().pieces.len(), 1);
 
 		// We wait: nothing pinned, nothing confirmed, until the worker reports the rebuild.
 		agent.reconcile_file(&file).await.expect("waits");
@@ -733,6 +749,13 @@ mod tests {
 		assert!(ipfs.is_pinned(&piece_cid));
 		assert_eq!(chain.confirms(), 1);
 		assert_eq!(chain.file_now(&file).record.state, chain::FileState::Stored);
+
+		// The confirmation releases the old holder (`PiecesReleased` names it): now it unpins.
+		let info = chain.file_now(&file);
+		assert_eq!(info.piece(1).and_then(|p| p.previous), None);
+		old.reconcile_file(&file).await.expect("releases");
+		assert!(!old_ipfs.is_pinned(&piece_cid));
+		assert!(old.state().pieces.is_empty());
 	}
 
 	#[tokio::test]

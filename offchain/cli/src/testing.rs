@@ -364,6 +364,11 @@ impl FakeChain {
 		if !piece.repair {
 			file.record.repairing += 1;
 		}
+		// As the pallet does: the operator that confirmed the piece keeps serving it until the
+		// new operator confirms.
+		if piece.confirmed {
+			piece.previous = Some(piece.operator);
+		}
 		piece.operator = to;
 		piece.confirmed = false;
 		piece.repair = true;
@@ -640,9 +645,16 @@ impl ChainApi for FakeChain {
 		piece.confirmed = true;
 		piece.confirm_deadline = None;
 		let repaired = std::mem::take(&mut piece.repair);
+		let previous = piece.previous.take();
 		file.record.confirmed += 1;
 		let mut events =
 			vec![StorageEvent::PieceConfirmed { cid: cid.to_vec(), index, operator: me }];
+		if let Some(previous) = previous {
+			events.push(StorageEvent::PiecesReleased {
+				cid: cid.to_vec(),
+				operators: vec![(index, previous)],
+			});
+		}
 		if repaired {
 			file.record.repairing -= 1;
 		}

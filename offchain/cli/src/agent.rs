@@ -89,6 +89,10 @@ pub enum Error {
 	},
 }
 
+/// How often the agent checks whether the storage workers marked it offline (and declares
+/// itself online once the chain allows it).
+pub const ONLINE_CHECK_INTERVAL: Duration = Duration::from_secs(60);
+
 /// The operator's registration parameters.
 #[derive(Clone, Debug)]
 pub struct Registration {
@@ -537,6 +541,9 @@ impl<C: ChainApi, I: Ipfs> Agent<C, I> {
 		shutdown: &Shutdown,
 	) {
 		let mut next_claim = Instant::now() + claim_interval;
+		// Whether the storage workers marked us offline is checked at start (a restart after an
+		// outage) and every ONLINE_CHECK_INTERVAL after: one read, a call only when needed.
+		let mut next_online_check = Instant::now();
 		loop {
 			let now = Instant::now();
 			let due: Vec<Vec<u8>> =
@@ -549,8 +556,14 @@ impl<C: ChainApi, I: Ipfs> Agent<C, I> {
 					Err(error) => self.schedule_retry(&file, &error),
 				}
 			}
-			let wake =
-				self.retry.values().map(|(d, _)| *d).min().unwrap_or(next_claim).min(next_claim);
+			let wake = self
+				.retry
+				.values()
+				.map(|(d, _)| *d)
+				.min()
+				.unwrap_or(next_claim)
+				.min(next_claim)
+				.min(next_online_check);
 			tokio::select! {
 				_ = shutdown.wait() => return,
 				notice = notices.recv() => match notice {
@@ -575,10 +588,13 @@ impl<C: ChainApi, I: Ipfs> Agent<C, I> {
 						if let Err(error) = claim_now(&self.chain).await {
 							tracing::warn!(%error, "scheduled reward claim failed");
 						}
+						next_claim = Instant::now() + claim_interval;
+					}
+					if Instant::now() >= next_online_check {
 						if let Err(error) = come_back_online(&self.chain).await {
 							tracing::warn!(%error, "cannot declare this operator online");
 						}
-						next_claim = Instant::now() + claim_interval;
+						next_online_check = Instant::now() + ONLINE_CHECK_INTERVAL;
 					}
 				}
 			}

@@ -738,7 +738,10 @@ mod tests {
 		let mut agent = Agent::new(us.clone(), ipfs.clone(), dir.path()).expect("agent");
 
 		let scheduled = chain.schedule_repair(&file, 1, account(3));
-		assert_eq!(agent.files_touched(&[scheduled.clone()]), BTreeSet::from([file.clone()]));
+		assert_eq!(
+			agent.files_touched(std::slice::from_ref(&scheduled)),
+			BTreeSet::from([file.clone()])
+		);
 		assert_eq!(old.files_touched(&[scheduled]), BTreeSet::from([file.clone()]));
 
 		// The old holder keeps serving its piece until the new copy is confirmed.

@@ -13,6 +13,9 @@ pub enum Error {
 	/// Encoding or decoding pieces failed.
 	#[error("erasure coding: {0}")]
 	Erasure(#[from] cairn_erasure::Error),
+	/// Encrypting or decrypting a file, or unwrapping its key, failed.
+	#[error("encryption: {0}")]
+	Crypt(#[from] cairn_crypt::Error),
 	/// A CID could not be parsed or is not what the chain stores.
 	#[error(transparent)]
 	Cid(#[from] crate::cid::CidError),

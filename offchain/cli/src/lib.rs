@@ -28,6 +28,7 @@ pub mod fetch;
 pub mod layout;
 pub mod logging;
 pub mod retry;
+pub mod secret;
 pub mod shutdown;
 pub mod user;
 pub mod worker;

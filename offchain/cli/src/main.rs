@@ -3,10 +3,10 @@
 use cairn_cli::{
 	agent,
 	chain::{self, Client, PinTier},
-	user, worker, Shutdown,
+	secret, user, worker, Shutdown,
 };
 use clap::{Parser, Subcommand};
-use std::{path::PathBuf, process::ExitCode, time::Duration};
+use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
 
 #[derive(Parser)]
 #[command(name = "cairn", version, about = "Erasure-coded storage on a Cairn chain")]
@@ -36,9 +36,14 @@ enum Command {
 		/// IPFS RPC API of your daemon.
 		#[arg(long, env = "CAIRN_IPFS", default_value = "http://127.0.0.1:5001")]
 		ipfs: String,
-		/// Secret URI of the paying account (`//Alice`, a seed phrase).
+		/// Secret URI of the paying account (`//Alice`, a seed phrase). It also derives the key
+		/// that wraps the file's key: keep it safe, it decrypts every file you store.
 		#[arg(long, env = "CAIRN_SURI")]
 		suri: String,
+		/// Pin the file as it is, readable by anyone with its CID (default: encrypt it on this
+		/// machine first, so that only the holder of the secret can read it).
+		#[arg(long)]
+		public: bool,
 		/// Return once pinned, without waiting for the operators to confirm.
 		#[arg(long)]
 		no_wait: bool,
@@ -59,8 +64,11 @@ enum Command {
 		/// Longest wait for one piece, in seconds.
 		#[arg(long, default_value_t = 120)]
 		piece_timeout: u64,
+		/// Secret URI of the file's owner: needed to decrypt an encrypted file.
+		#[arg(long, env = "CAIRN_SURI")]
+		suri: Option<String>,
 	},
-	/// Show a file's tier, state, pieces, health and expiry.
+	/// Show a file's tier, state, privacy, pieces, health and expiry.
 	Status {
 		/// The file's CID.
 		cid: String,
@@ -164,29 +172,35 @@ async fn signed_client(url: &str, suri: &str) -> cairn_cli::Result<Client> {
 
 async fn run(cli: Cli) -> cairn_cli::Result<()> {
 	match cli.command {
-		Command::Put { file, tier, eras, ipfs, suri, no_wait, timeout } => {
+		Command::Put { file, tier, eras, ipfs, suri, public, no_wait, timeout } => {
 			let client = signed_client(&cli.url, &suri).await?;
 			let ipfs = user::ipfs_client(&ipfs)?;
+			let encrypt_for =
+				if public { None } else { Some(Arc::new(secret::key_wrapper(&suri)?)) };
 			let options = user::PutOptions {
 				tier,
 				eras,
 				wait: !no_wait,
 				timeout: Duration::from_secs(timeout),
 				progress: true,
+				encrypt_for,
 			};
 			let report = user::put(&client, &ipfs, &file, &options).await?;
 			println!("{}", report.cid);
 			eprintln!("{}", user::render_status(&report.file, None));
 		}
-		Command::Get { cid, output, ipfs, piece_timeout } => {
+		Command::Get { cid, output, ipfs, piece_timeout, suri } => {
 			let client = Client::connect(&cli.url).await?;
 			let ipfs = user::ipfs_client(&ipfs)?;
-			let options = user::GetOptions { piece_timeout: Duration::from_secs(piece_timeout) };
+			let secret = suri.as_deref().map(secret::key_wrapper).transpose()?.map(Arc::new);
+			let options =
+				user::GetOptions { piece_timeout: Duration::from_secs(piece_timeout), secret };
 			let report = user::get(&client, &ipfs, &cid, &output, &options).await?;
 			eprintln!(
-				"wrote {} bytes to {} (pieces {:?}; corrupt {:?}; unavailable {:?})",
+				"wrote {} bytes to {}{} (pieces {:?}; corrupt {:?}; unavailable {:?})",
 				report.size,
 				output.display(),
+				if report.encrypted { ", decrypted" } else { "" },
 				report.used,
 				report.corrupt,
 				report.unavailable

@@ -55,8 +55,21 @@ pub enum Error {
 	#[error("tier {0} is not configured on this chain")]
 	TierNotConfigured(String),
 	/// The file is empty (nothing to store).
-	#[error("{0} is empty: an empty file has no pieces to store")]
+	#[error("{0} is empty: an empty file has no pieces to store (encrypted, it could be pinned)")]
 	EmptyFile(String),
+	/// The file's size changed while it was being added to IPFS.
+	#[error("{file} changed while it was read ({added} bytes added, {expected} expected); nothing was pinned")]
+	FileChanged {
+		/// The file.
+		file: String,
+		/// The size expected when reading started.
+		expected: u64,
+		/// The bytes IPFS received.
+		added: u64,
+	},
+	/// The file is encrypted and no secret was given to decrypt it.
+	#[error("{0} is encrypted for its owner: pass the owner's secret (--suri or CAIRN_SURI) to decrypt it")]
+	SecretNeeded(String),
 	/// Waiting for the file to be stored took too long.
 	#[error("{cid} is not stored after {waited_secs} s (state {state}); `cairn status {cid}` shows where it is")]
 	Timeout {

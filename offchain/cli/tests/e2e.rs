@@ -5,6 +5,7 @@
 //!
 //! 1. The user puts three files (1 byte; exactly one segment, `k x ShardSize`; several
 //!    segments), waits until every piece is confirmed, and gets each back byte for byte.
+
 //! 2. The chain audits the pieces and the agents' answers pass.
 //! 3. One operator's copy of a piece is corrupted on its disk (a block file of its IPFS repo):
 //!    `get` through that operator's daemon detects the corrupt piece and still returns the
@@ -13,6 +14,10 @@
 //!    pieces gone): the worker's probes report them, the chain marks them offline, repairs the
 //!    file to the spare operators, the worker rebuilds the two pieces from the two left, the
 //!    spares confirm (`FileRepaired`) and the file is `Stored` again; `get` returns it.
+//! 5. Encrypted files (empty, 1 byte, one encryption chunk, several segments), put as `cairn
+//!    put` does by default: read back from another directory with the owner's secret only,
+//!    refused with another secret or none, and no daemon holds their plaintext (a marker
+//!    search, checked against a public control file whose marker is found).
 //!
 //! Needs the IPFS daemon package (`scripts/bootstrap.sh` installs it in offchain/ipfs/daemon)
 //! and the node binary (`cargo build -p cairn-node`). About 5 minutes on 2 cores.
@@ -136,7 +141,7 @@ async fn get_and_check(
 	ipfs: &LocalIpfs,
 ) -> user::GetReport {
 	let output = dir.join(format!("out-{}", &file.to_string()[..16]));
-	let options = user::GetOptions { piece_timeout: Duration::from_secs(60) };
+	let options = user::GetOptions { piece_timeout: Duration::from_secs(60), secret: None };
 	let got = user::get(reader, daemon, &file.to_string(), &output, &options)
 		.await
 		.unwrap_or_else(|e| panic!("get {file} failed: {e}\n{}", ipfs.logs_tail(20)));
@@ -144,6 +149,129 @@ async fn get_and_check(
 	assert!(std::fs::read(&output).expect("output") == expected, "{file}: other bytes");
 	std::fs::remove_file(&output).expect("cleanup");
 	got
+}
+
+/// Whether any file under `dir` contains `needle`.
+fn dir_contains(dir: &Path, needle: &[u8]) -> bool {
+	let Ok(entries) = std::fs::read_dir(dir) else { return false };
+	entries.flatten().any(|entry| {
+		let path = entry.path();
+		if path.is_dir() {
+			dir_contains(&path, needle)
+		} else {
+			std::fs::read(&path).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
+		}
+	})
+}
+
+/// Step 1b of the test below.
+async fn encrypted_files_round_trip_and_stay_private(
+	reader: &Client,
+	user_client: &Client,
+	user_daemon: &KuboClient,
+	daemons: &[cairn_ipfs::local_net::LocalDaemon],
+	segment: usize,
+	dir: &Path,
+) {
+	const SECRET: &str = "//Ferdie";
+	let private_marker = b"CAIRN-PRIVATE-MARKER-7f3a9c";
+	let public_marker = b"CAIRN-PUBLIC-MARKER-51d2e8";
+	let wrapper = std::sync::Arc::new(cairn_cli::secret::key_wrapper(SECRET).expect("secret"));
+	let encrypted = user::PutOptions {
+		tier: PinTier::Standard,
+		eras: 2,
+		wait: true,
+		timeout: Duration::from_secs(600),
+		progress: false,
+		encrypt_for: Some(wrapper.clone()),
+	};
+	let chunk = cairn_crypt::CHUNK_SIZE;
+	let sizes = [0, 1, chunk, 2 * segment + 300_000];
+	let mut datas = Vec::new();
+	let mut inputs = Vec::new();
+	for (i, size) in sizes.iter().enumerate() {
+		let mut data = file_bytes(*size, 100 + i as u64);
+		// The marker in every file long enough, inside the first IPFS block of piece 0.
+		if data.len() >= 1000 + private_marker.len() {
+			data[1000..1000 + private_marker.len()].copy_from_slice(private_marker);
+		}
+		let input = dir.join(format!("private-{i}.bin"));
+		std::fs::write(&input, &data).expect("input");
+		datas.push(data);
+		inputs.push(input);
+	}
+	let mut control = file_bytes(300_000, 99);
+	control[1000..1000 + public_marker.len()].copy_from_slice(public_marker);
+	let control_input = dir.join("public-control.bin");
+	std::fs::write(&control_input, &control).expect("input");
+	let public = user::PutOptions { encrypt_for: None, ..encrypted.clone() };
+
+	let mut puts = futures::future::join_all(
+		inputs.iter().map(|input| user::put(user_client, user_daemon, input, &encrypted)),
+	)
+	.await;
+	puts.push(user::put(user_client, user_daemon, &control_input, &public).await);
+	let mut files = Vec::new();
+	for (put, size) in puts.into_iter().zip(sizes.iter().chain([&300_000])) {
+		let put = put.unwrap_or_else(|e| panic!("encrypted put of {size} bytes failed: {e}"));
+		assert_eq!(put.file.record.state, FileState::Stored);
+		files.push(put);
+	}
+	let control_put = files.pop().expect("control");
+	assert!(!control_put.encrypted && control_put.file.record.wrapped_key.is_none());
+	for (put, size) in files.iter().zip(sizes) {
+		assert!(put.encrypted);
+		// The chain records the ciphertext's size and the wrapped key, never the key.
+		assert_eq!(put.size, cairn_crypt::ciphertext_len(size as u64));
+		assert_eq!(put.file.record.size, put.size);
+		let wrapped = put.file.record.wrapped_key.as_ref().expect("wrapped key on-chain");
+		assert_eq!(wrapped.len(), cairn_crypt::WRAPPED_KEY_LEN);
+		assert!(user::render_status(&put.file, None).contains("encrypted by its owner"));
+	}
+
+	// From a second, empty directory, with nothing but the secret.
+	let elsewhere = dir.join("another-machine");
+	std::fs::create_dir(&elsewhere).expect("dir");
+	let with = |secret: Option<&str>| user::GetOptions {
+		piece_timeout: Duration::from_secs(60),
+		secret: secret.map(|s| std::sync::Arc::new(cairn_cli::secret::key_wrapper(s).expect("s"))),
+	};
+	for (i, (put, data)) in files.iter().zip(&datas).enumerate() {
+		let out = elsewhere.join(format!("got-{i}"));
+		let got = user::get(reader, user_daemon, &put.cid.to_string(), &out, &with(Some(SECRET)))
+			.await
+			.unwrap_or_else(|e| panic!("get of encrypted file {i} failed: {e}"));
+		assert!(got.encrypted);
+		assert_eq!(got.size, data.len() as u64);
+		assert!(std::fs::read(&out).expect("output") == *data, "file {i}: other bytes");
+	}
+	// Another secret, or none: a clear error, and no file.
+	let out = elsewhere.join("wrong");
+	let error =
+		user::get(reader, user_daemon, &files[3].cid.to_string(), &out, &with(Some("//Eve")))
+			.await
+			.expect_err("another secret cannot decrypt");
+	assert!(matches!(error, cairn_cli::Error::Crypt(cairn_crypt::Error::WrongSecret)), "{error}");
+	let error = user::get(reader, user_daemon, &files[3].cid.to_string(), &out, &with(None))
+		.await
+		.expect_err("no secret");
+	assert!(matches!(error, cairn_cli::Error::User(user::Error::SecretNeeded(_))), "{error}");
+	assert!(!out.exists());
+	assert_eq!(std::fs::read_dir(&elsewhere).expect("dir").count(), files.len(), "nothing else");
+
+	// No daemon (the user's, the worker's, the operators') holds the private marker; the
+	// public control's marker is found, so the search does find what is there.
+	for daemon in daemons {
+		assert!(
+			!dir_contains(&daemon.repo, private_marker),
+			"{} holds plaintext of an encrypted file",
+			daemon.name
+		);
+	}
+	assert!(
+		daemons[2..].iter().any(|d| dir_contains(&d.repo, public_marker)),
+		"the public control file's marker is in no operator's repo: the search is broken"
+	);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -227,6 +355,7 @@ async fn files_are_stored_read_back_audited_and_repaired() {
 		wait: true,
 		timeout: Duration::from_secs(600),
 		progress: false,
+		encrypt_for: None,
 	};
 	let mut datas = Vec::new();
 	let mut inputs = Vec::new();
@@ -423,6 +552,22 @@ async fn files_are_stored_read_back_audited_and_repaired() {
 		assert!(got.corrupt.is_empty(), "{got:?}");
 	}
 	eprintln!("[{:>5.1?}] every file stored and read back after the repair", t0.elapsed());
+
+	// 5. Encrypted by default (on the four operators left): the same user puts files encrypted on this machine (empty, one
+	// byte, exactly one 64 KiB encryption chunk, several segments), each carrying a marker;
+	// a public control file carries another marker. Gets from a fresh directory with the
+	// owner's secret return the bytes; another secret and no secret fail and write nothing;
+	// no IPFS daemon holds the encrypted files' marker, while the control's is found.
+	encrypted_files_round_trip_and_stay_private(
+		&reader,
+		&user_client,
+		&user_daemon,
+		&daemons,
+		segment,
+		scratch.path(),
+	)
+	.await;
+	eprintln!("[{:>5.1?}] encrypted files stored, read back, private", t0.elapsed());
 
 	shutdown.trigger();
 	tokio::time::timeout(Duration::from_secs(30), worker_task)

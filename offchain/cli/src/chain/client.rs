@@ -143,6 +143,7 @@ impl Client {
 		})?;
 		for call in [
 			"request_pin",
+			"request_encrypted_pin",
 			"report_placement",
 			"confirm_piece",
 			"register_operator",
@@ -166,6 +167,19 @@ impl Client {
 			}
 		}
 		Ok(())
+	}
+
+	/// `request_encrypted_pin(cid, size, tier, eras, wrapped_key)`: pin a file encrypted by its
+	/// owner, keeping the owner's wrapped file key in the pin record.
+	pub async fn request_encrypted_pin(
+		&self,
+		cid: &[u8],
+		size: u64,
+		tier: PinTier,
+		eras: u32,
+		wrapped_key: Vec<u8>,
+	) -> Result<Included, Error> {
+		self.submit("request_encrypted_pin", (cid.to_vec(), size, tier, eras, wrapped_key)).await
 	}
 
 	/// Sign `PALLET.call(args)`, submit it and wait until it is in a finalized block. Returns

@@ -7,12 +7,14 @@ use crate::{
 	fetch::{ranked_sources, Fetched},
 	layout::PieceLayout,
 };
+use cairn_crypt::KeyWrapper;
 use cairn_erasure::PieceReader;
 use cairn_ipfs::Ipfs;
 use std::{
 	fs::File,
-	io::{BufReader, BufWriter},
+	io::{BufReader, BufWriter, Write},
 	path::{Path, PathBuf},
+	sync::Arc,
 	time::Duration,
 };
 
@@ -21,19 +23,23 @@ use std::{
 pub struct GetOptions {
 	/// Longest wait for one piece to arrive.
 	pub piece_timeout: Duration,
+	/// The owner's key wrapper, to decrypt an encrypted file (not needed for a public one).
+	pub secret: Option<Arc<KeyWrapper>>,
 }
 
 impl Default for GetOptions {
 	fn default() -> Self {
-		Self { piece_timeout: Duration::from_secs(120) }
+		Self { piece_timeout: Duration::from_secs(120), secret: None }
 	}
 }
 
 /// What `get` did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GetReport {
-	/// Bytes written.
+	/// Bytes written (the plaintext, for an encrypted file).
 	pub size: u64,
+	/// Whether the file was stored encrypted (and was decrypted here).
+	pub encrypted: bool,
 	/// Pieces decoded from.
 	pub used: Vec<u32>,
 	/// Pieces skipped because they did not match their on-chain root (or size).
@@ -93,8 +99,19 @@ pub async fn get_file<C: ChainApi, I: Ipfs>(
 	)));
 	std::fs::create_dir_all(&scratch.0).map_err(io(format!("creating {}", scratch.0.display())))?;
 
-	let mut report =
-		GetReport { size: record.size, used: vec![], corrupt: vec![], unavailable: vec![] };
+	// Without the owner's secret an encrypted file cannot be read: say so before fetching.
+	let key = match (&record.wrapped_key, &options.secret) {
+		(None, _) => None,
+		(Some(_), None) => return Err(Error::SecretNeeded(name).into()),
+		(Some(wrapped), Some(wrapper)) => Some(wrapper.unwrap(wrapped)?),
+	};
+	let mut report = GetReport {
+		size: record.size,
+		encrypted: key.is_some(),
+		used: vec![],
+		corrupt: vec![],
+		unavailable: vec![],
+	};
 	let mut good: Vec<(u32, PathBuf)> = Vec::new();
 	// Pieces on available operators first, data pieces first among them (with all of them,
 	// decoding is a plain copy).
@@ -167,8 +184,28 @@ pub async fn get_file<C: ChainApi, I: Ipfs>(
 	}
 
 	check_cid(ipfs, content, &partial).await?;
-	std::fs::rename(&partial, out).map_err(io(format!("moving the file to {}", out.display())))?;
-	tracing::info!(file = %name, out = %out.display(), bytes = record.size, "file written and checked against its CID");
+	let done = match key {
+		None => partial,
+		Some(key) => {
+			// The ciphertext matches its CID; decrypting also authenticates every chunk, and a
+			// failure leaves only the scratch directory (removed), never plaintext at `out`.
+			let plain = scratch.0.join("plain");
+			let (from, to) = (partial.clone(), plain.clone());
+			report.size = tokio::task::spawn_blocking(move || -> crate::Result<u64> {
+				let input = File::open(&from).map_err(io(format!("opening {}", from.display())))?;
+				let output = File::create(&to).map_err(io(format!("creating {}", to.display())))?;
+				let mut output = BufWriter::new(output);
+				let written = cairn_crypt::decrypt(&key, BufReader::new(input), &mut output)?;
+				output.flush().map_err(io(format!("writing {}", to.display())))?;
+				Ok(written)
+			})
+			.await??;
+			tracing::info!(file = %name, bytes = report.size, "decrypted with the owner's key");
+			plain
+		}
+	};
+	std::fs::rename(&done, out).map_err(io(format!("moving the file to {}", out.display())))?;
+	tracing::info!(file = %name, out = %out.display(), bytes = report.size, "file written and checked against its CID");
 	Ok(report)
 }
 
@@ -264,6 +301,61 @@ mod tests {
 		assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
 	}
 
+	fn with_secret(suri: &str) -> GetOptions {
+		let wrapper = crate::secret::key_wrapper(suri).expect("secret");
+		GetOptions { secret: Some(std::sync::Arc::new(wrapper)), ..GetOptions::default() }
+	}
+
+	#[tokio::test]
+	async fn an_encrypted_file_is_decrypted_with_its_owners_secret_only() {
+		let data = bytes(200_000);
+		let key = cairn_crypt::FileKey::generate().expect("key");
+		let mut ciphertext = Vec::new();
+		cairn_crypt::encrypt(&key, &data[..], &mut ciphertext).expect("encrypts");
+		let ipfs = FakeIpfs::default();
+		let file_cid = ipfs.put(&ciphertext);
+		let chain = FakeChain::worker();
+		chain.pin(&file_cid, ciphertext.len() as u64, 2, 3);
+		let dir = tempfile::tempdir().expect("tempdir");
+		crate::worker::place_file(&chain, &ipfs, dir.path(), &file_cid).await.expect("placed");
+		let mut info = chain.file_now(&file_cid);
+		let wrapped =
+			crate::secret::key_wrapper("//Ferdie").expect("secret").wrap(&key).expect("wraps");
+		info.record.wrapped_key = Some(wrapped.clone());
+		let content = cid::from_bytes(&file_cid).expect("cid");
+		let out_dir = tempfile::tempdir().expect("tempdir");
+		let out = out_dir.path().join("out");
+
+		let got = get_file(&chain, &ipfs, &content, &info, &out, &with_secret("//Ferdie"))
+			.await
+			.expect("decrypts");
+		assert!(got.encrypted);
+		assert_eq!(got.size, data.len() as u64);
+		assert_eq!(std::fs::read(&out).expect("out"), data);
+		std::fs::remove_file(&out).expect("rm");
+
+		// Another secret, no secret, an unknown key format: typed errors, nothing written.
+		let error = get_file(&chain, &ipfs, &content, &info, &out, &with_secret("//Eve"))
+			.await
+			.expect_err("wrong secret");
+		assert!(matches!(error, crate::Error::Crypt(cairn_crypt::Error::WrongSecret)), "{error}");
+		let error = get_file(&chain, &ipfs, &content, &info, &out, &GetOptions::default())
+			.await
+			.expect_err("no secret");
+		assert!(matches!(error, crate::Error::User(Error::SecretNeeded(_))), "{error}");
+		let mut future = wrapped;
+		future[0] = 9;
+		info.record.wrapped_key = Some(future);
+		let error = get_file(&chain, &ipfs, &content, &info, &out, &with_secret("//Ferdie"))
+			.await
+			.expect_err("unknown version");
+		assert!(
+			matches!(error, crate::Error::Crypt(cairn_crypt::Error::UnsupportedVersion(9))),
+			"{error}"
+		);
+		assert_eq!(std::fs::read_dir(out_dir.path()).expect("dir").count(), 0, "nothing written");
+	}
+
 	#[tokio::test]
 	async fn too_few_intact_pieces_is_an_error_and_writes_nothing() {
 		let (chain, _ipfs, _data, file_cid) = placed(10_000, 2, 3).await;
@@ -301,7 +393,7 @@ mod tests {
 		let dir = tempfile::tempdir().expect("tempdir");
 		let out = dir.path().join("out");
 		let content = cid::from_bytes(&file_cid).expect("cid");
-		let options = GetOptions { piece_timeout: Duration::from_secs(1) };
+		let options = GetOptions { piece_timeout: Duration::from_secs(1), secret: None };
 		let report =
 			get_file(&chain, &ipfs, &content, &info, &out, &options).await.expect("decodes");
 		assert_eq!(report.used, vec![1, 2]);

@@ -5,11 +5,13 @@ use crate::{
 	chain::{ChainApi, Client, FileInfo, FileState, PinTier, StorageEvent},
 	cid,
 };
+use cairn_crypt::{EncryptReader, FileKey, KeyWrapper};
 use cairn_ipfs::Ipfs;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::{
 	io::Read,
 	path::Path,
+	sync::Arc,
 	time::{Duration, Instant},
 };
 
@@ -26,15 +28,19 @@ pub struct PutOptions {
 	pub timeout: Duration,
 	/// Show progress bars (off for tests and pipes).
 	pub progress: bool,
+	/// Encrypt the file for its owner before it leaves this machine (`None`: pin it as-is).
+	pub encrypt_for: Option<Arc<KeyWrapper>>,
 }
 
 /// What `put` did.
 #[derive(Clone, Debug)]
 pub struct PutReport {
-	/// The file's CID as IPFS gave it.
+	/// The CID of what was pinned (the ciphertext, for an encrypted file).
 	pub cid: cid::Cid,
-	/// Size in bytes.
+	/// Size in bytes of what was pinned.
 	pub size: u64,
+	/// Whether the file was encrypted before it was added to IPFS.
+	pub encrypted: bool,
 	/// What the pin cost (0 if the CID was already pinned and this renewed it).
 	pub cost: u128,
 	/// The file as the chain records it at the end.
@@ -74,8 +80,13 @@ pub async fn put<I: Ipfs>(
 	options: &PutOptions,
 ) -> crate::Result<PutReport> {
 	let shown = path.display().to_string();
-	let size =
+	let plain_size =
 		std::fs::metadata(path).map_err(|e| crate::Error::io(format!("reading {shown}"), e))?.len();
+	// An encrypted file is never empty (its header and final chunk); a public one must not be.
+	let size = match &options.encrypt_for {
+		Some(_) => cairn_crypt::ciphertext_len(plain_size),
+		None => plain_size,
+	};
 	if size == 0 {
 		return Err(Error::EmptyFile(shown).into());
 	}
@@ -84,9 +95,16 @@ pub async fn put<I: Ipfs>(
 		.await?
 		.ok_or_else(|| Error::TierNotConfigured(options.tier.to_string()))?;
 	let price: Option<u128> = client.view("pin_price", (size, options.tier, options.eras)).await?;
+	let encrypted = options.encrypt_for.is_some();
 	tracing::info!(
 		file = %shown, size, tier = %options.tier, k = tier.k, n = tier.n, eras = options.eras, ?price,
-		"adding the file to IPFS, then pinning it on-chain"
+		encrypted,
+		"{}",
+		if encrypted {
+			"encrypting the file with a new key, adding the ciphertext to IPFS, then pinning it on-chain"
+		} else {
+			"adding the file to IPFS as it is (public), then pinning it on-chain"
+		}
 	);
 
 	let multi = MultiProgress::new();
@@ -98,13 +116,33 @@ pub async fn put<I: Ipfs>(
 	);
 	let file =
 		std::fs::File::open(path).map_err(|e| crate::Error::io(format!("opening {shown}"), e))?;
-	let added =
-		ipfs.add(Counting { inner: std::io::BufReader::new(file), bar: upload.clone() }).await?;
+	let counted = Counting { inner: std::io::BufReader::new(file), bar: upload.clone() };
+	let (added, wrapped_key) = match &options.encrypt_for {
+		Some(wrapper) => {
+			// A fresh key for every file; only its wrapped form leaves this machine.
+			let key = FileKey::generate()?;
+			let wrapped = wrapper.wrap(&key)?;
+			(ipfs.add(EncryptReader::new(&key, counted)?).await?, Some(wrapped))
+		}
+		None => (ipfs.add(counted).await?, None),
+	};
 	upload.finish();
-	tracing::info!(cid = %added.cid, "added to IPFS");
+	tracing::info!(cid = %added.cid, encrypted, "added to IPFS");
+	if added.size != size {
+		// What IPFS received is not what the chain will be told: the file changed while it
+		// was read. Nothing is pinned on-chain.
+		return Err(Error::FileChanged { file: shown, expected: size, added: added.size }.into());
+	}
 
 	let canonical = cid::canonical_bytes(&added.cid);
-	let included = client.request_pin(&canonical, size, options.tier, options.eras).await?;
+	let included = match wrapped_key {
+		Some(wrapped) => {
+			client
+				.request_encrypted_pin(&canonical, size, options.tier, options.eras, wrapped)
+				.await?
+		}
+		None => client.request_pin(&canonical, size, options.tier, options.eras).await?,
+	};
 	let mut cost = 0;
 	for event in &included.events {
 		match event {
@@ -124,7 +162,7 @@ pub async fn put<I: Ipfs>(
 	if options.wait {
 		file = wait_until_stored(client, &canonical, file, options, &multi).await?;
 	}
-	Ok(PutReport { cid: added.cid, size, cost, file })
+	Ok(PutReport { cid: added.cid, size, encrypted, cost, file })
 }
 
 /// Follow finalized blocks, re-reading the file on each, until it is stored.

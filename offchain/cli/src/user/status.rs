@@ -39,6 +39,14 @@ pub fn render_status(info: &FileInfo, era: Option<u32>) -> String {
 	let _ = writeln!(out, "file id:  {}", info.file_id);
 	let _ = writeln!(out, "owner:    {}", record.owner);
 	let _ = writeln!(out, "size:     {} bytes", record.size);
+	let privacy = match &record.wrapped_key {
+		Some(wrapped) => format!(
+			"encrypted by its owner (key wrapped for the owner, format version {}); operators hold ciphertext only",
+			wrapped.first().copied().unwrap_or_default()
+		),
+		None => "public: stored as it is, readable by anyone with the CID".to_string(),
+	};
+	let _ = writeln!(out, "privacy:  {privacy}");
 	let _ = writeln!(
 		out,
 		"tier:     {} (k = {}, n = {}, repaired below m = {} healthy pieces)",

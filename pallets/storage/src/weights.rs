@@ -94,8 +94,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `10435`
 		//  Estimated: `9679`
-		// Minimum execution time: 111_273_000 picoseconds.
-		Weight::from_parts(125_970_000, 9679)
+		// Minimum execution time: 120_588_000 picoseconds.
+		Weight::from_parts(138_768_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -109,8 +109,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `477`
 		//  Estimated: `3890`
-		// Minimum execution time: 55_821_000 picoseconds.
-		Weight::from_parts(60_456_000, 3890)
+		// Minimum execution time: 55_433_000 picoseconds.
+		Weight::from_parts(58_510_000, 3890)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -124,8 +124,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `9397`
 		//  Estimated: `9679`
-		// Minimum execution time: 50_791_000 picoseconds.
-		Weight::from_parts(59_973_000, 9679)
+		// Minimum execution time: 56_801_000 picoseconds.
+		Weight::from_parts(70_835_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -143,8 +143,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `857`
 		//  Estimated: `6196`
-		// Minimum execution time: 86_339_000 picoseconds.
-		Weight::from_parts(91_739_000, 6196)
+		// Minimum execution time: 86_542_000 picoseconds.
+		Weight::from_parts(90_487_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -158,8 +158,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `951`
 		//  Estimated: `6196`
-		// Minimum execution time: 99_426_000 picoseconds.
-		Weight::from_parts(109_553_000, 6196)
+		// Minimum execution time: 121_109_000 picoseconds.
+		Weight::from_parts(135_347_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -174,8 +174,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `951`
 		//  Estimated: `6196`
-		// Minimum execution time: 105_315_000 picoseconds.
-		Weight::from_parts(122_004_728, 6196)
+		// Minimum execution time: 120_101_000 picoseconds.
+		Weight::from_parts(147_149_478, 6196)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -185,8 +185,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_184_000 picoseconds.
-		Weight::from_parts(7_108_000, 0)
+		// Minimum execution time: 6_037_000 picoseconds.
+		Weight::from_parts(6_917_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Storage::StorageWorkers` (r:1 w:1)
@@ -195,8 +195,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `547`
 		//  Estimated: `1998`
-		// Minimum execution time: 9_181_000 picoseconds.
-		Weight::from_parts(10_738_000, 1998)
+		// Minimum execution time: 9_487_000 picoseconds.
+		Weight::from_parts(10_464_000, 1998)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -206,8 +206,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `579`
 		//  Estimated: `1998`
-		// Minimum execution time: 9_244_000 picoseconds.
-		Weight::from_parts(10_917_000, 1998)
+		// Minimum execution time: 9_203_000 picoseconds.
+		Weight::from_parts(10_275_000, 1998)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -238,7 +238,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::OperatorPieces` (r:0 w:32)
 	/// Proof: `Storage::OperatorPieces` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:0 w:1)
-	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::AwaitingPlacement` (r:0 w:1)
 	/// Proof: `Storage::AwaitingPlacement` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// The range of component `o` is `[32, 256]`.
@@ -246,23 +246,54 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1206 + o * (230 ±0)`
 		//  Estimated: `9679 + o * (2900 ±0)`
-		// Minimum execution time: 511_743_000 picoseconds.
-		Weight::from_parts(338_143_890, 9679)
-			// Standard Error: 28_326
-			.saturating_add(Weight::from_parts(5_809_130, 0).saturating_mul(o.into()))
+		// Minimum execution time: 473_294_000 picoseconds.
+		Weight::from_parts(298_386_421, 9679)
+			// Standard Error: 21_162
+			.saturating_add(Weight::from_parts(5_354_801, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(T::DbWeight::get().writes(107_u64))
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(o.into()))
 	}
+	/// Storage: `Storage::FileIds` (r:1 w:1)
+	/// Proof: `Storage::FileIds` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::TierConfigs` (r:1 w:0)
+	/// Proof: `Storage::TierConfigs` (`max_values`: None, `max_size`: Some(33), added: 2508, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::ExpiryQueueLen` (r:2 w:2)
+	/// Proof: `Storage::ExpiryQueueLen` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::NextFileId` (r:1 w:1)
+	/// Proof: `Storage::NextFileId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::EligibleOperators` (r:1 w:0)
+	/// Proof: `Storage::EligibleOperators` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::Operators` (r:256 w:32)
+	/// Proof: `Storage::Operators` (`max_values`: None, `max_size`: Some(425), added: 2900, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::NextRandomness` (r:1 w:0)
+	/// Proof: `Babe::NextRandomness` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::EpochStart` (r:1 w:0)
+	/// Proof: `Babe::EpochStart` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::ExpiryQueue` (r:2 w:2)
+	/// Proof: `Storage::ExpiryQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::Pieces` (r:0 w:32)
+	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::OperatorPieces` (r:0 w:32)
+	/// Proof: `Storage::OperatorPieces` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::Files` (r:0 w:1)
+	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
+	/// Storage: `Storage::AwaitingPlacement` (r:0 w:1)
+	/// Proof: `Storage::AwaitingPlacement` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// The range of component `o` is `[32, 256]`.
 	fn request_encrypted_pin(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1206 + o * (230 ±0)`
 		//  Estimated: `9679 + o * (2900 ±0)`
-		// Minimum execution time: 511_743_000 picoseconds.
-		Weight::from_parts(338_143_890, 9679)
-			// Standard Error: 28_326
-			.saturating_add(Weight::from_parts(5_809_130, 0).saturating_mul(o.into()))
+		// Minimum execution time: 461_624_000 picoseconds.
+		Weight::from_parts(294_512_559, 9679)
+			// Standard Error: 21_149
+			.saturating_add(Weight::from_parts(5_301_949, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(T::DbWeight::get().writes(107_u64))
@@ -271,7 +302,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::FileIds` (r:1 w:0)
 	/// Proof: `Storage::FileIds` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:1 w:1)
-	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::ExpiryQueueLen` (r:3 w:3)
 	/// Proof: `Storage::ExpiryQueueLen` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
@@ -288,17 +319,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Storage::AwaitingRepair` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	fn renew_pin() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `12677`
+		//  Measured:  `12678`
 		//  Estimated: `93790`
-		// Minimum execution time: 376_324_000 picoseconds.
-		Weight::from_parts(417_774_000, 93790)
+		// Minimum execution time: 372_012_000 picoseconds.
+		Weight::from_parts(394_858_000, 93790)
 			.saturating_add(T::DbWeight::get().reads(76_u64))
 			.saturating_add(T::DbWeight::get().writes(43_u64))
 	}
 	/// Storage: `Storage::FileIds` (r:1 w:0)
 	/// Proof: `Storage::FileIds` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:1 w:1)
-	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::TierConfigs` (r:1 w:0)
 	/// Proof: `Storage::TierConfigs` (`max_values`: None, `max_size`: Some(33), added: 2508, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::ExpiryQueueLen` (r:3 w:3)
@@ -328,12 +359,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `o` is `[32, 256]`.
 	fn change_tier(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2103 + o * (230 ±0)`
+		//  Measured:  `2104 + o * (230 ±0)`
 		//  Estimated: `9679 + o * (2900 ±0)`
-		// Minimum execution time: 503_444_000 picoseconds.
-		Weight::from_parts(360_908_491, 9679)
-			// Standard Error: 36_926
-			.saturating_add(Weight::from_parts(5_447_567, 0).saturating_mul(o.into()))
+		// Minimum execution time: 508_363_000 picoseconds.
+		Weight::from_parts(346_875_211, 9679)
+			// Standard Error: 42_177
+			.saturating_add(Weight::from_parts(5_586_266, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(T::DbWeight::get().writes(106_u64))
@@ -342,7 +373,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::FileIds` (r:1 w:1)
 	/// Proof: `Storage::FileIds` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:1 w:1)
-	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
@@ -375,10 +406,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Storage::AwaitingPlacement` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	fn unpin() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `14048`
+		//  Measured:  `14049`
 		//  Estimated: `93790`
-		// Minimum execution time: 883_178_000 picoseconds.
-		Weight::from_parts(972_950_000, 93790)
+		// Minimum execution time: 886_057_000 picoseconds.
+		Weight::from_parts(968_067_000, 93790)
 			.saturating_add(T::DbWeight::get().reads(140_u64))
 			.saturating_add(T::DbWeight::get().writes(205_u64))
 	}
@@ -387,7 +418,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::FileIds` (r:1 w:0)
 	/// Proof: `Storage::FileIds` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:1 w:1)
-	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:32 w:32)
 	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::ConfirmQueueBounds` (r:1 w:1)
@@ -399,12 +430,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 32]`.
 	fn report_placement(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1354 + p * (37 ±0)`
-		//  Estimated: `3734 + p * (2746 ±0)`
-		// Minimum execution time: 44_373_000 picoseconds.
-		Weight::from_parts(48_313_509, 3734)
-			// Standard Error: 10_962
-			.saturating_add(Weight::from_parts(8_117_549, 0).saturating_mul(p.into()))
+		//  Measured:  `1387 + p * (37 ±0)`
+		//  Estimated: `3865 + p * (2746 ±0)`
+		// Minimum execution time: 42_231_000 picoseconds.
+		Weight::from_parts(47_571_866, 3865)
+			// Standard Error: 19_138
+			.saturating_add(Weight::from_parts(7_837_340, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -416,7 +447,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::FileIds` (r:1 w:1)
 	/// Proof: `Storage::FileIds` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:1 w:1)
-	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
@@ -440,12 +471,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 32]`.
 	fn report_pin_failed(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1297 + p * (278 ±0)`
+		//  Measured:  `1330 + p * (278 ±0)`
 		//  Estimated: `9679 + p * (2900 ±0)`
-		// Minimum execution time: 108_173_000 picoseconds.
-		Weight::from_parts(113_472_306, 9679)
-			// Standard Error: 26_641
-			.saturating_add(Weight::from_parts(12_840_150, 0).saturating_mul(p.into()))
+		// Minimum execution time: 107_248_000 picoseconds.
+		Weight::from_parts(104_614_616, 9679)
+			// Standard Error: 14_665
+			.saturating_add(Weight::from_parts(12_264_492, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
@@ -455,7 +486,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::FileIds` (r:1 w:0)
 	/// Proof: `Storage::FileIds` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:1 w:1)
-	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:1 w:1)
 	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Operators` (r:1 w:1)
@@ -468,17 +499,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Storage::AuditSlots` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	fn confirm_piece() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2406`
+		//  Measured:  `2407`
 		//  Estimated: `3890`
-		// Minimum execution time: 61_544_000 picoseconds.
-		Weight::from_parts(69_875_000, 3890)
+		// Minimum execution time: 63_978_000 picoseconds.
+		Weight::from_parts(75_059_000, 3890)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Storage::Challenges` (r:1 w:1)
 	/// Proof: `Storage::Challenges` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:1 w:0)
-	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:1 w:0)
 	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Reputations` (r:1 w:1)
@@ -493,17 +524,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Storage::PieceChallenge` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn submit_proof() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `10208`
+		//  Measured:  `10209`
 		//  Estimated: `9679`
-		// Minimum execution time: 112_333_000 picoseconds.
-		Weight::from_parts(126_461_000, 9679)
+		// Minimum execution time: 128_304_000 picoseconds.
+		Weight::from_parts(148_260_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Storage::Challenges` (r:1 w:1)
 	/// Proof: `Storage::Challenges` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:1 w:1)
-	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:1 w:0)
 	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Operators` (r:1 w:1)
@@ -520,10 +551,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Storage::PieceChallenge` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn submit_proof_invalid() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `11575`
+		//  Measured:  `11576`
 		//  Estimated: `9679`
-		// Minimum execution time: 143_032_000 picoseconds.
-		Weight::from_parts(164_987_000, 9679)
+		// Minimum execution time: 166_622_000 picoseconds.
+		Weight::from_parts(191_693_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -534,7 +565,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::PieceChallenge` (r:1 w:1)
 	/// Proof: `Storage::PieceChallenge` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:1 w:0)
-	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::TierConfigs` (r:1 w:0)
 	/// Proof: `Storage::TierConfigs` (`max_values`: None, `max_size`: Some(33), added: 2508, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::LastAudit` (r:1 w:1)
@@ -551,10 +582,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Storage::Challenges` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	fn on_initialize_challenge() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `906`
-		//  Estimated: `3736`
-		// Minimum execution time: 33_950_000 picoseconds.
-		Weight::from_parts(38_155_000, 3736)
+		//  Measured:  `907`
+		//  Estimated: `3865`
+		// Minimum execution time: 34_541_000 picoseconds.
+		Weight::from_parts(38_117_000, 3865)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -565,7 +596,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::Challenges` (r:1 w:1)
 	/// Proof: `Storage::Challenges` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:1 w:1)
-	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Operators` (r:1 w:1)
 	/// Proof: `Storage::Operators` (`max_values`: None, `max_size`: Some(425), added: 2900, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -580,10 +611,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Storage::PieceChallenge` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn on_initialize_deadline() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `11516`
+		//  Measured:  `11517`
 		//  Estimated: `9679`
-		// Minimum execution time: 107_593_000 picoseconds.
-		Weight::from_parts(120_020_000, 9679)
+		// Minimum execution time: 122_077_000 picoseconds.
+		Weight::from_parts(139_164_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -603,8 +634,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `300`
 		//  Estimated: `9679`
-		// Minimum execution time: 10_653_000 picoseconds.
-		Weight::from_parts(11_884_000, 9679)
+		// Minimum execution time: 10_889_000 picoseconds.
+		Weight::from_parts(12_774_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Storage::ExpiryQueue` (r:2 w:1)
@@ -612,7 +643,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::ExpiryQueueLen` (r:1 w:1)
 	/// Proof: `Storage::ExpiryQueueLen` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:1 w:1)
-	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:33 w:32)
 	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Operators` (r:32 w:32)
@@ -650,12 +681,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 32]`.
 	fn on_initialize_expire(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1096 + p * (402 ±0)`
+		//  Measured:  `1097 + p * (402 ±0)`
 		//  Estimated: `9679 + p * (2900 ±0)`
-		// Minimum execution time: 84_212_000 picoseconds.
-		Weight::from_parts(62_033_873, 9679)
-			// Standard Error: 43_492
-			.saturating_add(Weight::from_parts(30_094_332, 0).saturating_mul(p.into()))
+		// Minimum execution time: 85_160_000 picoseconds.
+		Weight::from_parts(65_376_173, 9679)
+			// Standard Error: 52_342
+			.saturating_add(Weight::from_parts(29_015_998, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
@@ -671,7 +702,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::Pieces` (r:33 w:1)
 	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:1 w:0)
-	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::EligibleOperators` (r:1 w:0)
 	/// Proof: `Storage::EligibleOperators` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Operators` (r:256 w:2)
@@ -693,12 +724,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `o` is `[33, 256]`.
 	fn on_initialize_reassign(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3251 + o * (225 ±0)`
+		//  Measured:  `3252 + o * (225 ±0)`
 		//  Estimated: `91608 + o * (2900 ±0)`
-		// Minimum execution time: 328_603_000 picoseconds.
-		Weight::from_parts(173_085_019, 91608)
-			// Standard Error: 33_105
-			.saturating_add(Weight::from_parts(4_809_208, 0).saturating_mul(o.into()))
+		// Minimum execution time: 331_536_000 picoseconds.
+		Weight::from_parts(185_000_200, 91608)
+			// Standard Error: 23_777
+			.saturating_add(Weight::from_parts(5_163_642, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(44_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
@@ -716,10 +747,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Storage::HealthSweeps` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	fn report_operator_offline() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `9506`
+		//  Measured:  `9538`
 		//  Estimated: `9679`
-		// Minimum execution time: 74_724_000 picoseconds.
-		Weight::from_parts(86_188_000, 9679)
+		// Minimum execution time: 79_753_000 picoseconds.
+		Weight::from_parts(102_473_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -735,8 +766,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `9341`
 		//  Estimated: `9679`
-		// Minimum execution time: 60_880_000 picoseconds.
-		Weight::from_parts(77_776_000, 9679)
+		// Minimum execution time: 72_248_000 picoseconds.
+		Weight::from_parts(86_388_000, 9679)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -745,7 +776,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::FileIds` (r:1 w:0)
 	/// Proof: `Storage::FileIds` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:1 w:0)
-	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:33 w:32)
 	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::ConfirmQueueBounds` (r:1 w:1)
@@ -757,12 +788,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 32]`.
 	fn report_repair(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5604 + p * (29 ±0)`
+		//  Measured:  `5637 + p * (29 ±0)`
 		//  Estimated: `91608`
-		// Minimum execution time: 163_343_000 picoseconds.
-		Weight::from_parts(169_220_125, 91608)
-			// Standard Error: 21_943
-			.saturating_add(Weight::from_parts(6_333_976, 0).saturating_mul(p.into()))
+		// Minimum execution time: 165_750_000 picoseconds.
+		Weight::from_parts(178_141_284, 91608)
+			// Standard Error: 32_591
+			.saturating_add(Weight::from_parts(6_762_352, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(37_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(p.into())))
@@ -778,24 +809,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Storage::OperatorPieces` (r:2 w:0)
 	/// Proof: `Storage::OperatorPieces` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:1 w:1)
-	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::RepairQueue` (r:1 w:1)
 	/// Proof: `Storage::RepairQueue` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:33 w:0)
 	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	fn on_initialize_health_check() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `20025`
+		//  Measured:  `20026`
 		//  Estimated: `93790`
-		// Minimum execution time: 348_102_000 picoseconds.
-		Weight::from_parts(371_304_000, 93790)
+		// Minimum execution time: 362_655_000 picoseconds.
+		Weight::from_parts(408_513_000, 93790)
 			.saturating_add(T::DbWeight::get().reads(103_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Storage::RepairQueue` (r:1 w:1)
 	/// Proof: `Storage::RepairQueue` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Files` (r:1 w:1)
-	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Proof: `Storage::Files` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Pieces` (r:33 w:32)
 	/// Proof: `Storage::Pieces` (`max_values`: None, `max_size`: Some(271), added: 2746, mode: `MaxEncodedLen`)
 	/// Storage: `Storage::Operators` (r:256 w:64)
@@ -825,12 +856,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 32]`.
 	fn on_initialize_repair(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `72866`
+		//  Measured:  `72867`
 		//  Estimated: `743390 + p * (2511 ±0)`
-		// Minimum execution time: 1_496_776_000 picoseconds.
-		Weight::from_parts(1_579_292_775, 743390)
-			// Standard Error: 352_762
-			.saturating_add(Weight::from_parts(26_898_882, 0).saturating_mul(p.into()))
+		// Minimum execution time: 1_630_989_000 picoseconds.
+		Weight::from_parts(1_799_986_213, 743390)
+			// Standard Error: 430_120
+			.saturating_add(Weight::from_parts(30_267_295, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(335_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(20_u64))
@@ -842,86 +873,86 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with `RocksDbWeight`, for tests and runtimes without a `DbWeight`.
 impl WeightInfo for () {
 	fn register_operator() -> Weight {
-		Weight::from_parts(125_970_000, 9679)
+		Weight::from_parts(138_768_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn update_operator() -> Weight {
-		Weight::from_parts(60_456_000, 3890)
+		Weight::from_parts(58_510_000, 3890)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn unregister_operator() -> Weight {
-		Weight::from_parts(59_973_000, 9679)
+		Weight::from_parts(70_835_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn withdraw_bond() -> Weight {
-		Weight::from_parts(91_739_000, 6196)
+		Weight::from_parts(90_487_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn claim_rewards() -> Weight {
-		Weight::from_parts(109_553_000, 6196)
+		Weight::from_parts(135_347_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn claim_rewards_with_pieces(_p: u32, ) -> Weight {
-		Weight::from_parts(122_004_728, 6196)
+		Weight::from_parts(147_149_478, 6196)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn set_tier_config() -> Weight {
-		Weight::from_parts(7_108_000, 0)
+		Weight::from_parts(6_917_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn add_storage_worker() -> Weight {
-		Weight::from_parts(10_738_000, 1998)
+		Weight::from_parts(10_464_000, 1998)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn remove_storage_worker() -> Weight {
-		Weight::from_parts(10_917_000, 1998)
+		Weight::from_parts(10_275_000, 1998)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn request_pin(o: u32, ) -> Weight {
-		Weight::from_parts(338_143_890, 9679)
-			.saturating_add(Weight::from_parts(5_809_130, 0).saturating_mul(o.into()))
+		Weight::from_parts(298_386_421, 9679)
+			.saturating_add(Weight::from_parts(5_354_801, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(RocksDbWeight::get().writes(107_u64))
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(o.into()))
 	}
 	fn request_encrypted_pin(o: u32, ) -> Weight {
-		Weight::from_parts(338_143_890, 9679)
-			.saturating_add(Weight::from_parts(5_809_130, 0).saturating_mul(o.into()))
+		Weight::from_parts(294_512_559, 9679)
+			.saturating_add(Weight::from_parts(5_301_949, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(RocksDbWeight::get().writes(107_u64))
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(o.into()))
 	}
 	fn renew_pin() -> Weight {
-		Weight::from_parts(417_774_000, 93790)
+		Weight::from_parts(394_858_000, 93790)
 			.saturating_add(RocksDbWeight::get().reads(76_u64))
 			.saturating_add(RocksDbWeight::get().writes(43_u64))
 	}
 	fn change_tier(o: u32, ) -> Weight {
-		Weight::from_parts(360_908_491, 9679)
-			.saturating_add(Weight::from_parts(5_447_567, 0).saturating_mul(o.into()))
+		Weight::from_parts(346_875_211, 9679)
+			.saturating_add(Weight::from_parts(5_586_266, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(RocksDbWeight::get().writes(106_u64))
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(o.into()))
 	}
 	fn unpin() -> Weight {
-		Weight::from_parts(972_950_000, 93790)
+		Weight::from_parts(968_067_000, 93790)
 			.saturating_add(RocksDbWeight::get().reads(140_u64))
 			.saturating_add(RocksDbWeight::get().writes(205_u64))
 	}
 	fn report_placement(p: u32, ) -> Weight {
-		Weight::from_parts(48_313_509, 3734)
-			.saturating_add(Weight::from_parts(8_117_549, 0).saturating_mul(p.into()))
+		Weight::from_parts(47_571_866, 3865)
+			.saturating_add(Weight::from_parts(7_837_340, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -929,8 +960,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2746).saturating_mul(p.into()))
 	}
 	fn report_pin_failed(p: u32, ) -> Weight {
-		Weight::from_parts(113_472_306, 9679)
-			.saturating_add(Weight::from_parts(12_840_150, 0).saturating_mul(p.into()))
+		Weight::from_parts(104_614_616, 9679)
+			.saturating_add(Weight::from_parts(12_264_492, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
@@ -938,37 +969,37 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(p.into()))
 	}
 	fn confirm_piece() -> Weight {
-		Weight::from_parts(69_875_000, 3890)
+		Weight::from_parts(75_059_000, 3890)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn submit_proof() -> Weight {
-		Weight::from_parts(126_461_000, 9679)
+		Weight::from_parts(148_260_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn submit_proof_invalid() -> Weight {
-		Weight::from_parts(164_987_000, 9679)
+		Weight::from_parts(191_693_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn on_initialize_challenge() -> Weight {
-		Weight::from_parts(38_155_000, 3736)
+		Weight::from_parts(38_117_000, 3865)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn on_initialize_deadline() -> Weight {
-		Weight::from_parts(120_020_000, 9679)
+		Weight::from_parts(139_164_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(11_884_000, 9679)
+		Weight::from_parts(12_774_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 	}
 	fn on_initialize_expire(p: u32, ) -> Weight {
-		Weight::from_parts(62_033_873, 9679)
-			.saturating_add(Weight::from_parts(30_094_332, 0).saturating_mul(p.into()))
+		Weight::from_parts(65_376_173, 9679)
+			.saturating_add(Weight::from_parts(29_015_998, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
@@ -976,38 +1007,38 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(p.into()))
 	}
 	fn on_initialize_reassign(o: u32, ) -> Weight {
-		Weight::from_parts(173_085_019, 91608)
-			.saturating_add(Weight::from_parts(4_809_208, 0).saturating_mul(o.into()))
+		Weight::from_parts(185_000_200, 91608)
+			.saturating_add(Weight::from_parts(5_163_642, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(44_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(o.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 2900).saturating_mul(o.into()))
 	}
 	fn report_operator_offline() -> Weight {
-		Weight::from_parts(86_188_000, 9679)
+		Weight::from_parts(102_473_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn declare_online() -> Weight {
-		Weight::from_parts(77_776_000, 9679)
+		Weight::from_parts(86_388_000, 9679)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn report_repair(p: u32, ) -> Weight {
-		Weight::from_parts(169_220_125, 91608)
-			.saturating_add(Weight::from_parts(6_333_976, 0).saturating_mul(p.into()))
+		Weight::from_parts(178_141_284, 91608)
+			.saturating_add(Weight::from_parts(6_762_352, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(37_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(p.into())))
 	}
 	fn on_initialize_health_check() -> Weight {
-		Weight::from_parts(371_304_000, 93790)
+		Weight::from_parts(408_513_000, 93790)
 			.saturating_add(RocksDbWeight::get().reads(103_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn on_initialize_repair(p: u32, ) -> Weight {
-		Weight::from_parts(1_579_292_775, 743390)
-			.saturating_add(Weight::from_parts(26_898_882, 0).saturating_mul(p.into()))
+		Weight::from_parts(1_799_986_213, 743390)
+			.saturating_add(Weight::from_parts(30_267_295, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(335_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(20_u64))

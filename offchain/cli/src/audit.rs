@@ -9,8 +9,7 @@
 //! keeping only the leaf hashes (32 bytes per 2 KiB leaf, 1/64 of the piece) and the one leaf
 //! asked for, and checks the proof against the on-chain root before returning it, so an answer
 //! that would fail on-chain is reported here instead. Wiring it to the chain (the challenge
-//! event and the `submit_proof` call, which the pallet does not have yet) is
-//! [`crate::agent`]'s job: decode the event into a [`Challenge`], look up the piece's CID and
+//! event and the `submit_proof` call) is [`crate::agent`]'s job: decode the event into a [`Challenge`], look up the piece's CID and
 //! root from `file(cid)`, call [`answer`], submit `(challenge.id, answer.leaf, answer.proof)`.
 
 use cairn_ipfs::{Cid, Ipfs};

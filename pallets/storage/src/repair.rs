@@ -23,8 +23,9 @@
 //! Every block takes at most `MaxRepairsPerBlock` due entries from the front of the queue. It
 //! re-checks the file (an operator may be back), moves every piece of a leaving or disqualified
 //! operator — and, while health is below `m`, every piece of an offline one — to a replacement
-//! operator chosen by the placement rules of new pins (`RepairScheduled`, `PiecesReleased` for
-//! the old operators), and the file is `Repairing`. The storage worker rebuilds those pieces from
+//! operator chosen by the placement rules of new pins (`RepairScheduled`; an old operator that
+//! confirmed the piece keeps serving it as its `previous` holder until the new one confirms,
+//! then `PiecesReleased` names it), and the file is `Repairing`. The storage worker rebuilds those pieces from
 //! any `k` healthy ones, gives them to the new operators and calls `report_repair`, which must
 //! match the content id, size and root recorded at placement (the same bytes, by construction of
 //! the code). Each new operator then confirms within `ConfirmWindow` (or the piece is

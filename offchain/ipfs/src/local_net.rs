@@ -70,12 +70,23 @@ pub struct LocalIpfs {
 	stopped: bool,
 }
 
-/// The work tree's root (this crate is `offchain/ipfs`), or `$CAIRN_ROOT`.
+/// The work tree's root: `$CAIRN_ROOT` (the scripts export it), else two levels above the
+/// running test's package (`cargo test` sets `CARGO_MANIFEST_DIR` at run time; Cairn's crates
+/// that use this live at `offchain/<crate>`), else two above this crate as it was compiled. The
+/// compile-time path comes last because a shared target directory may hold this crate built
+/// from another checkout (cargo reuses artifacts across work-tree locations).
 fn cairn_root() -> PathBuf {
-	match std::env::var_os("CAIRN_ROOT") {
-		Some(root) => PathBuf::from(root),
-		None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
+	let has_script = |root: &Path| root.join("scripts/ipfs.sh").is_file();
+	if let Some(root) = std::env::var_os("CAIRN_ROOT") {
+		return PathBuf::from(root);
 	}
+	if let Some(package) = std::env::var_os("CARGO_MANIFEST_DIR") {
+		let root = Path::new(&package).join("../..");
+		if has_script(&root) {
+			return root;
+		}
+	}
+	Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 impl LocalIpfs {

@@ -6,9 +6,10 @@
 #     and `cairn get` use by default), the storage worker's, and one per operator, connected
 #   - the storage worker inside Alice's node (`--storage-worker`), signing as //Alice//stash
 #   - five operator agents, //Bob .. //Ferdie, in three regions, registered and bonded
+#     (--operators N: up to 10, the dev chain's //Bob//stash .. //Ferdie//stash joining)
 # then prints what runs where and how to pin a file.
 #
-#   scripts/start.sh [--dev|--local] [--detach]
+#   scripts/start.sh [--dev|--local] [--detach] [--operators N]
 #
 # In the foreground (default), Ctrl-C stops every process it started. With --detach it returns
 # once the network is up; scripts/stop.sh stops it. Either way scripts/stop.sh cleans up after a
@@ -21,13 +22,21 @@ cd "$CAIRN_ROOT"
 
 mode=dev
 detach=0
-for arg in "$@"; do
-	case "$arg" in
+count=5
+usage() { echo "usage: $0 [--dev|--local] [--detach] [--operators N (5..10)]" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case "$1" in
 		--dev) mode=dev ;;
 		--local) mode=local ;;
 		--detach) detach=1 ;;
-		*) echo "usage: $0 [--dev|--local] [--detach]" >&2; exit 2 ;;
+		--operators)
+			[ $# -ge 2 ] && [[ "$2" =~ ^([5-9]|10)$ ]] || usage
+			count=$2
+			shift
+			;;
+		*) usage ;;
 	esac
+	shift
 done
 
 log() { printf '[start.sh] %s\n' "$*" >&2; }
@@ -55,23 +64,25 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-# Operators: account, region, IPFS daemon index. Daemon 0 is the user's, 1 the worker's.
-operators=(
-	"Bob eu-west 2"
-	"Charlie us-east 3"
-	"Dave ap-south 4"
-	"Eve eu-west 5"
-	"Ferdie us-east 6"
+# Operators: account (SURI without the leading //), region, IPFS daemon index. Daemon 0 is the
+# user's, 1 the worker's. Beyond five, the dev chain's endowed //X//stash accounts join
+# (not //Alice//stash: the storage worker signs with it).
+all_operators=(
+	"Bob eu-west" "Charlie us-east" "Dave ap-south" "Eve eu-west" "Ferdie us-east"
+	"Bob//stash ap-south" "Charlie//stash eu-west" "Dave//stash us-east" "Eve//stash ap-south"
+	"Ferdie//stash eu-west"
 )
+operators=()
+for i in $(seq 0 $((count - 1))); do operators+=("${all_operators[$i]} $((i + 2))"); done
 bond=$((1000 * 10 ** 12))   # 1,000 CAIRN
 capacity=16G
 
 # ---- IPFS daemons ----------------------------------------------------------------------------
 # Fixed ports from 5001: daemon i has API 5001+4i, gateway +1, swarm +2, gRPC +3.
-log "starting 7 IPFS daemons (yours, the storage worker's, five operators') ..."
+log "starting $((count + 2)) IPFS daemons (yours, the storage worker's, $count operators') ..."
 owner=()
 [ "$detach" = 1 ] || owner=(--owner-pid $$)
-scripts/ipfs.sh start 7 --dir "$net/ipfs" --base-port 5001 "${owner[@]}" >/dev/null
+scripts/ipfs.sh start $((count + 2)) --dir "$net/ipfs" --base-port 5001 "${owner[@]}" >/dev/null
 daemon() { # index field -> value from daemons.json
 	node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).daemons;
 		console.log(d[+process.argv[2]][process.argv[3]])' "$net/ipfs/daemons.json" "$1" "$2"
@@ -123,11 +134,11 @@ else
 fi
 
 # ---- operators -------------------------------------------------------------------------------
-log "starting 5 operator agents; each registers with a ${bond%000000000000} CAIRN bond ..."
+log "starting $count operator agents; each registers with a ${bond%000000000000} CAIRN bond ..."
 agent_pids=()
 for entry in "${operators[@]}"; do
 	read -r who region index <<<"$entry"
-	name=$(echo "$who" | tr '[:upper:]' '[:lower:]')
+	name=$(echo "$who" | tr '[:upper:]/' '[:lower:]-')
 	"$cairn" --url ws://127.0.0.1:9944 operator run --suri "//$who" --ipfs "$(daemon "$index" api)" \
 		--peer "$(daemon "$index" swarm)" --bond "$bond" --capacity "$capacity" --region "$region" \
 		--state-dir "$net/operators/$name" --claim-interval 300 --pin-timeout 120 \
@@ -137,7 +148,7 @@ for entry in "${operators[@]}"; do
 done
 for entry in "${operators[@]}"; do
 	read -r who _ <<<"$entry"
-	name=$(echo "$who" | tr '[:upper:]' '[:lower:]')
+	name=$(echo "$who" | tr '[:upper:]/' '[:lower:]-')
 	for i in $(seq 1 180); do
 		grep -qE 'INFO registered|already registered as an operator' \
 			"$net/logs/operator-$name.log" 2>/dev/null && break
@@ -164,7 +175,8 @@ node -e '
 		worker: { suri: "//Alice//stash", node: "alice", ipfs: d[1] },
 		operators: ops.map((o) => {
 			const [name, region, i, pid] = o.split(" ");
-			return { name: name.toLowerCase(), suri: "//" + name, region, pid: +pid, ipfs: d[+i] };
+			return { name: name.toLowerCase().replace(/\//g, "-"), suri: "//" + name, region, pid: +pid,
+				ipfs: d[+i] };
 		}),
 	};
 	fs.writeFileSync(file, JSON.stringify(net, null, 2));
@@ -178,8 +190,8 @@ Cairn is running ($mode), on 127.0.0.1 only. Logs: $net/logs/
                or any Apps build you serve locally; it needs only this endpoint)
   worker       inside alice's node, signing as //Alice//stash, IPFS $(daemon 1 api)
   your IPFS    $(daemon 0 api)  (the default of cairn put/get)
-  operators    //Bob eu-west, //Charlie us-east, //Dave ap-south, //Eve eu-west, //Ferdie us-east
-               (IPFS APIs $(daemon 2 api) .. $(daemon 6 api); logs operator-*.log)
+  operators    $(for e in "${operators[@]}"; do read -r w r _ <<<"$e"; printf '//%s %s, ' "$w" "$r"; done | sed 's/, $//')
+               (IPFS APIs $(daemon 2 api) .. $(daemon $((count + 1)) api); logs operator-*.log)
   accounts     //Alice .. //Ferdie hold 1,000,000 CAIRN each; //Alice is sudo and your account
 
 Pin a file (encrypted for you; --public to pin it as-is), fetch it back, look at it:

@@ -1,4 +1,6 @@
-//! The RPC client: subxt's dynamic API over one WebSocket connection.
+//! The RPC client: subxt's dynamic API over a WebSocket connection that is made again when
+//! it is lost (a node restarted, a connection dropped), so a long-running agent or worker
+//! outlives its node.
 
 use super::{
 	error::{rpc, DispatchFailure, Error},
@@ -14,11 +16,15 @@ use scale_decode::DecodeAsType;
 use std::{str::FromStr, sync::Arc, time::Duration};
 use subxt::{
 	backend::LegacyBackend,
+	client::OnlineClientAtBlockImpl,
 	config::{PolkadotExtrinsicParamsBuilder, RpcConfigFor},
 	dynamic,
 	error::{DispatchError, TransactionEventsError, TransactionProgressError},
 	ext::scale_encode::EncodeAsFields,
-	rpcs::{LegacyRpcMethods, RpcClient},
+	rpcs::{
+		client::{jsonrpsee_client, JsonrpseeRpcClient},
+		LegacyRpcMethods, RpcClient,
+	},
 	OnlineClient, PolkadotConfig,
 };
 use subxt_signer::{sr25519::Keypair, SecretUri};
@@ -47,11 +53,45 @@ pub struct Included {
 	pub events: Vec<StorageEvent>,
 }
 
-/// A connection to a Cairn node, optionally with a signing key.
-#[derive(Clone)]
-pub struct Client {
+/// One WebSocket connection to the node and the subxt clients over it.
+struct Connection {
+	ws: Arc<JsonrpseeRpcClient>,
 	api: OnlineClient<PolkadotConfig>,
 	legacy: LegacyRpcMethods<RpcConfigFor<PolkadotConfig>>,
+}
+
+impl Connection {
+	async fn open(url: &str) -> Result<Self, Error> {
+		let connect_error = |e: &dyn std::fmt::Display| Error::Connect {
+			url: url.to_string(),
+			reason: e.to_string(),
+		};
+		tracing::debug!(url, "connecting to the node");
+		let ws = Arc::new(jsonrpsee_client(url).await.map_err(|e| connect_error(&e))?);
+		let rpc_client = RpcClient::new(ws.clone());
+		let legacy = LegacyRpcMethods::new(rpc_client.clone());
+		// The legacy RPC backend (state_call, author_submitAndWatchExtrinsic,
+		// chain_subscribeFinalizedHeads): with the default chainHead backend, view-function
+		// calls against this node never completed. Finalized heads it skips are filled in by
+		// number (see `EventStream`).
+		let backend = LegacyBackend::<PolkadotConfig>::builder().build(rpc_client);
+		let api = OnlineClient::<PolkadotConfig>::from_backend(Arc::new(backend))
+			.await
+			.map_err(|e| connect_error(&e))?;
+		Ok(Self { ws, api, legacy })
+	}
+}
+
+/// A connection to a Cairn node, optionally with a signing key.
+///
+/// Clones share one connection. When the node closes it (a restart, a dropped socket), the
+/// next call opens a new one: the call in flight fails with an RPC error, which the agent's
+/// and the worker's loops already retry, and a follower re-subscribes ([`super::spawn_follower`]).
+#[derive(Clone)]
+pub struct Client {
+	connection: Arc<std::sync::RwLock<Arc<Connection>>>,
+	/// Held while a new connection is made, so concurrent calls make one, not several.
+	reconnect_lock: Arc<tokio::sync::Mutex<()>>,
 	url: String,
 	signer: Option<Arc<Signer>>,
 	/// Held while a transaction is signed and handed to the pool, so that two calls of this
@@ -71,30 +111,49 @@ impl std::fmt::Debug for Client {
 impl Client {
 	/// Connect to the node at `url` (`ws://127.0.0.1:9944`), without a signer.
 	pub async fn connect(url: &str) -> Result<Self, Error> {
-		let connect_error = |e: &dyn std::fmt::Display| Error::Connect {
-			url: url.to_string(),
-			reason: e.to_string(),
-		};
-		tracing::debug!(url, "connecting to the node");
-		let rpc_client = RpcClient::from_insecure_url(url).await.map_err(|e| connect_error(&e))?;
-		let legacy = LegacyRpcMethods::new(rpc_client.clone());
-		// The legacy RPC backend (state_call, author_submitAndWatchExtrinsic,
-		// chain_subscribeFinalizedHeads): with the default chainHead backend, view-function
-		// calls against this node never completed. Finalized heads it skips are filled in by
-		// number (see `EventStream`).
-		let backend = LegacyBackend::<PolkadotConfig>::builder().build(rpc_client);
-		let api = OnlineClient::<PolkadotConfig>::from_backend(Arc::new(backend))
-			.await
-			.map_err(|e| connect_error(&e))?;
+		let connection = Connection::open(url).await?;
 		let client = Self {
-			api,
-			legacy,
+			connection: Arc::new(std::sync::RwLock::new(Arc::new(connection))),
+			reconnect_lock: Arc::new(tokio::sync::Mutex::new(())),
 			url: url.to_string(),
 			signer: None,
 			tx_lock: Arc::new(tokio::sync::Mutex::new(())),
 		};
 		client.check_metadata().await?;
 		Ok(client)
+	}
+
+	/// The current connection, or a new one if the node closed it.
+	async fn connection(&self) -> Result<Arc<Connection>, Error> {
+		let current = self.current_connection();
+		if current.ws.is_connected() {
+			return Ok(current);
+		}
+		let _guard = self.reconnect_lock.lock().await;
+		let current = self.current_connection();
+		if current.ws.is_connected() {
+			// Another call reconnected while this one waited.
+			return Ok(current);
+		}
+		tracing::info!(url = %self.url, "the connection to the node was lost; reconnecting");
+		let fresh = Arc::new(Connection::open(&self.url).await?);
+		*self.connection.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = fresh.clone();
+		tracing::info!(url = %self.url, "reconnected to the node");
+		Ok(fresh)
+	}
+
+	fn current_connection(&self) -> Arc<Connection> {
+		self.connection.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+	}
+
+	/// The client at the latest finalized block, over a live connection.
+	async fn at_current_block(
+		&self,
+	) -> Result<
+		subxt::client::ClientAtBlock<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>,
+		Error,
+	> {
+		self.connection().await?.api.at_current_block().await.map_err(rpc)
 	}
 
 	/// Connect, retrying until the node answers or `timeout` passes (a node just started
@@ -130,13 +189,13 @@ impl Client {
 	}
 
 	/// The underlying subxt client, for anything this module does not wrap.
-	pub fn subxt(&self) -> &OnlineClient<PolkadotConfig> {
-		&self.api
+	pub async fn subxt(&self) -> Result<OnlineClient<PolkadotConfig>, Error> {
+		Ok(self.connection().await?.api.clone())
 	}
 
 	/// Fail early, with a clear message, if the node does not run a Cairn runtime.
 	async fn check_metadata(&self) -> Result<(), Error> {
-		let at = self.api.at_current_block().await.map_err(rpc)?;
+		let at = self.at_current_block().await?;
 		let metadata = at.metadata();
 		let pallet = metadata.pallet_by_name(PALLET).ok_or_else(|| {
 			Error::Metadata(format!("the node at {} has no `{PALLET}` pallet", self.url))
@@ -202,11 +261,15 @@ impl Client {
 			let _guard = self.tx_lock.lock().await;
 			// The pool's view of the nonce, so a call made while an earlier one of this account
 			// is still waiting for finality gets the next nonce rather than the same one.
-			let nonce =
-				self.legacy.system_account_next_index(&account_of(signer)).await.map_err(rpc)?;
+			let connection = self.connection().await?;
+			let nonce = connection
+				.legacy
+				.system_account_next_index(&account_of(signer))
+				.await
+				.map_err(rpc)?;
 			let params =
 				PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
-			let mut txs = self.api.tx().await.map_err(rpc)?;
+			let mut txs = connection.api.tx().await.map_err(rpc)?;
 			txs.sign_and_submit_then_watch(&payload, signer, params).await.map_err(|e| {
 				let text = e.to_string();
 				// An invalid transaction (bad nonce, cannot pay fees) is refused at submission.
@@ -256,7 +319,7 @@ impl Client {
 		Args: subxt::ext::frame_decode::view_functions::IntoEncodableValues,
 		R: DecodeAsType,
 	{
-		let at = self.api.at_current_block().await.map_err(rpc)?;
+		let at = self.at_current_block().await?;
 		tracing::trace!(function, block = at.block_number(), "view function");
 		let metadata = at.metadata();
 		let output_ty = metadata
@@ -286,7 +349,7 @@ impl Client {
 
 	/// The configuration of `tier`, if set.
 	pub async fn tier_config(&self, tier: PinTier) -> Result<Option<TierConfig>, Error> {
-		let at = self.api.at_current_block().await.map_err(rpc)?;
+		let at = self.at_current_block().await?;
 		let address = dynamic::storage::<(PinTier,), TierConfig>(PALLET, "TierConfigs");
 		match at.storage().try_fetch(address, (tier,)).await.map_err(rpc)? {
 			Some(value) => value.decode().map(Some).map_err(rpc),
@@ -296,7 +359,7 @@ impl Client {
 
 	/// The accounts allowed to report placements.
 	pub async fn storage_workers(&self) -> Result<Vec<AccountId>, Error> {
-		let at = self.api.at_current_block().await.map_err(rpc)?;
+		let at = self.at_current_block().await?;
 		let address = dynamic::storage::<(), Vec<AccountId>>(PALLET, "StorageWorkers");
 		match at.storage().try_fetch(address, ()).await.map_err(rpc)? {
 			Some(value) => value.decode().map_err(rpc),
@@ -306,7 +369,7 @@ impl Client {
 
 	/// Every registered operator and its record (an iteration over `Storage.Operators`).
 	pub async fn operators(&self) -> Result<Vec<(AccountId, OperatorRecord)>, Error> {
-		let at = self.api.at_current_block().await.map_err(rpc)?;
+		let at = self.at_current_block().await?;
 		let address = dynamic::storage::<(AccountId,), OperatorRecord>(PALLET, "Operators");
 		let mut entries = at.storage().iter(address, ()).await.map_err(rpc)?;
 		let mut all = Vec::new();
@@ -320,7 +383,7 @@ impl Client {
 
 	/// A constant of the `Storage` pallet.
 	pub async fn constant<R: DecodeAsType>(&self, name: &str) -> Result<R, Error> {
-		let at = self.api.at_current_block().await.map_err(rpc)?;
+		let at = self.at_current_block().await?;
 		at.constants().entry(dynamic::constant::<R>(PALLET, name)).map_err(rpc)
 	}
 
@@ -334,7 +397,7 @@ impl Client {
 		struct AccountInfo {
 			data: AccountData,
 		}
-		let at = self.api.at_current_block().await.map_err(rpc)?;
+		let at = self.at_current_block().await?;
 		let address = dynamic::storage::<(AccountId,), AccountInfo>("System", "Account");
 		match at.storage().try_fetch(address, (*who,)).await.map_err(rpc)? {
 			Some(value) => value.decode().map(|info| info.data.free).map_err(rpc),
@@ -344,20 +407,20 @@ impl Client {
 
 	/// The number of the latest finalized block.
 	pub async fn finalized_number(&self) -> Result<u64, Error> {
-		Ok(self.api.at_current_block().await.map_err(rpc)?.block_number())
+		Ok(self.at_current_block().await?.block_number())
 	}
 
 	/// Follow finalized blocks from the one after the current finalized block on, yielding
 	/// each block's `Storage` events (none skipped: gaps are filled by block number).
 	pub async fn follow(&self) -> Result<EventStream, Error> {
 		let head = self.finalized_number().await?;
-		let blocks = self.api.stream_blocks().await.map_err(rpc)?;
+		let blocks = self.connection().await?.api.stream_blocks().await.map_err(rpc)?;
 		Ok(EventStream { client: self.clone(), blocks, last: Some(head) })
 	}
 
 	/// The `Storage` events of the finalized block `number`.
 	pub async fn events_at(&self, number: u64) -> Result<BlockEvents, Error> {
-		let at = self.api.at_block(number).await.map_err(rpc)?;
+		let at = self.connection().await?.api.at_block(number).await.map_err(rpc)?;
 		block_events(&at).await
 	}
 }

@@ -19,14 +19,18 @@
 //!   (`cairn operator claim`).
 //! - **Audits**: on `ChallengeIssued` for one of its pieces, builds the leaf and its Merkle proof
 //!   from the locally pinned piece ([`crate::audit`]), checks it against the on-chain root, and
-//!   answers with `submit_proof` before the deadline.
+//!   answers with `submit_proof` before the deadline. Challenges are answered as their block
+//!   arrives, each in a task of its own ([`Auditor`]), not when the main loop gets to them: it
+//!   may be fetching a piece for minutes, and answers are due within a response window.
 //!
 //! The state directory keeps which piece CIDs it pinned ([`state`]), so a restart forgets
 //! nothing the chain no longer tells (a file removed while the agent was down).
 
+mod audits;
 pub mod state;
 mod verify;
 
+pub use audits::{answer_challenge, Auditor, AUDIT_READ_TIMEOUT};
 pub use verify::RootWriter;
 
 use crate::{
@@ -86,6 +90,19 @@ pub enum Error {
 		file: String,
 		/// The piece.
 		index: u32,
+	},
+	/// The piece could not be read in time to answer a challenge (kubo looks for a block it
+	/// does not have on the network for minutes, far past the response window).
+	#[error("challenge {challenge}: piece {index} of {file} could not be read within {waited:?}")]
+	AuditReadTimeout {
+		/// The challenge.
+		challenge: u64,
+		/// The file.
+		file: String,
+		/// The piece.
+		index: u32,
+		/// How long the agent waited.
+		waited: Duration,
 	},
 }
 
@@ -199,7 +216,11 @@ pub struct Agent<C, I> {
 	retry: BTreeMap<Vec<u8>, (Instant, Backoff)>,
 }
 
-impl<C: ChainApi, I: Ipfs> Agent<C, I> {
+impl<C, I> Agent<C, I>
+where
+	C: ChainApi + Clone + 'static,
+	I: Ipfs + Clone + 'static,
+{
 	/// An agent keeping its state in `state_dir`.
 	pub fn new(chain: C, ipfs: I, state_dir: &std::path::Path) -> Result<Self, Error> {
 		let me = chain.account().ok_or(Error::NoAccount)?;
@@ -442,70 +463,6 @@ impl<C: ChainApi, I: Ipfs> Agent<C, I> {
 		self.save()
 	}
 
-	/// Answer an audit challenge from our pinned copy of the piece.
-	pub async fn answer_challenge(&self, challenge: &crate::audit::Challenge) -> Result<(), Error> {
-		let name = cid::display(&challenge.cid);
-		let unknown = || Error::UnknownPiece {
-			challenge: challenge.id,
-			file: name.clone(),
-			index: challenge.piece_index,
-		};
-		let info = self.chain.file(&challenge.cid).await?.ok_or_else(unknown)?;
-		let content = info
-			.piece(challenge.piece_index)
-			.and_then(|p| p.content.clone())
-			.ok_or_else(unknown)?;
-		let piece_cid = cid::from_bytes(&content.cid)?;
-		tracing::info!(
-			challenge = challenge.id, file = %name, index = challenge.piece_index,
-			leaf = challenge.leaf_index, deadline = challenge.deadline,
-			"challenged: proving we still hold the piece"
-		);
-		let answer = crate::audit::answer(&self.ipfs, &piece_cid, &content.root, challenge).await?;
-		self.chain.submit_proof(answer.challenge_id, answer.leaf, answer.proof).await?;
-		tracing::info!(challenge = challenge.id, file = %name, "audit answer submitted");
-		Ok(())
-	}
-
-	/// Answer the challenges addressed to us in `events`, and log our audit results.
-	pub async fn on_audit_events(&self, events: &[StorageEvent]) {
-		for event in events {
-			match event {
-				StorageEvent::ChallengeIssued {
-					challenge,
-					cid,
-					index,
-					operator,
-					leaf_index,
-					deadline,
-					..
-				} if *operator == self.me => {
-					let challenge = crate::audit::Challenge {
-						id: *challenge,
-						cid: cid.clone(),
-						piece_index: *index,
-						leaf_index: *leaf_index,
-						deadline: *deadline,
-					};
-					if let Err(error) = self.answer_challenge(&challenge).await {
-						tracing::error!(challenge = challenge.id, %error, "cannot answer an audit challenge");
-					}
-				}
-				StorageEvent::AuditPassed { challenge, cid, index, operator, .. }
-					if *operator == self.me =>
-				{
-					tracing::info!(challenge, file = %cid::display(cid), index, "audit passed")
-				}
-				StorageEvent::AuditFailed { challenge, cid, index, operator, slashed, .. }
-					if *operator == self.me =>
-				{
-					tracing::error!(challenge, file = %cid::display(cid), index, slashed, "audit FAILED")
-				}
-				_ => {}
-			}
-		}
-	}
-
 	/// The files one block's events ask us to look at again.
 	pub fn files_touched(&self, events: &[StorageEvent]) -> BTreeSet<Vec<u8>> {
 		let me = &self.me;
@@ -536,10 +493,12 @@ impl<C: ChainApi, I: Ipfs> Agent<C, I> {
 	/// Run until `shutdown`.
 	pub async fn run(
 		&mut self,
-		mut notices: tokio::sync::mpsc::Receiver<Notice>,
+		notices: tokio::sync::mpsc::Receiver<Notice>,
 		claim_interval: Duration,
 		shutdown: &Shutdown,
 	) {
+		let auditor = Auditor::new(self.chain.clone(), self.ipfs.clone(), self.me);
+		let mut notices = auditor.in_front_of(notices, shutdown.clone());
 		let mut next_claim = Instant::now() + claim_interval;
 		// Whether the storage workers marked us offline is checked at start (a restart after an
 		// outage) and every ONLINE_CHECK_INTERVAL after: one read, a call only when needed.
@@ -573,7 +532,6 @@ impl<C: ChainApi, I: Ipfs> Agent<C, I> {
 						}
 					}
 					Some(Notice::Block(block)) => {
-						self.on_audit_events(&block.events).await;
 						for file in self.files_touched(&block.events) {
 							tracing::debug!(block = block.number, file = %cid::display(&file), "events about our pieces");
 							if let Err(error) = self.reconcile_file(&file).await {
@@ -809,13 +767,114 @@ mod tests {
 			deadline: 50,
 			attempt: 0,
 		};
-		agent.on_audit_events(&[challenge(5, account(1)), challenge(6, account(2))]).await;
+		let mut auditor = Auditor::new(chain.clone(), ipfs.clone(), account(1));
+		auditor.on_events(&[challenge(5, account(1)), challenge(6, account(2))]);
+		auditor.finish().await;
 		let proofs = chain.proofs();
 		assert_eq!(proofs.len(), 1, "only the challenge addressed to us is answered");
 		let (id, leaf, proof) = &proofs[0];
 		assert_eq!(*id, 5);
 		let root = piece_root(&bytes).expect("root");
 		cairn_storage_primitives::verify(&root, 2, 1, leaf, proof).expect("verifies");
+	}
+
+	#[tokio::test(start_paused = true)]
+	async fn a_piece_that_cannot_be_read_holds_up_no_other_answer() {
+		let bytes = piece(11);
+		let (chain, ipfs, file, piece_cid) = setup(&bytes);
+		// A second file whose piece 0 is ours too.
+		let other_bytes = piece(13);
+		let other = FakeIpfs::cid_of(b"another file");
+		chain.pin_on(&other, 4000, 1, &[account(1), account(2)]);
+		let other_piece = FakeIpfs::cid_of(&other_bytes);
+		let root = piece_root(&other_bytes).expect("root");
+		let size = other_bytes.len() as u64;
+		chain.set_content(&other, 0, chain::PieceContent { cid: other_piece, size, root });
+		ipfs.offer(&FakeIpfs::cid_of(&other_bytes), &other_bytes);
+		let dir = tempfile::tempdir().expect("tempdir");
+		let mut agent = Agent::new(chain.clone(), ipfs.clone(), dir.path()).expect("agent");
+		agent.reconcile_file(&file).await.expect("holds");
+		agent.reconcile_file(&other).await.expect("holds");
+		// Reading the first file's piece never ends; its challenge comes first.
+		ipfs.set_stalled(&piece_cid);
+		let challenge = |id, cid: &Vec<u8>| StorageEvent::ChallengeIssued {
+			challenge: id,
+			cid: cid.clone(),
+			index: 0,
+			operator: account(1),
+			leaf_index: 0,
+			deadline: 50,
+			attempt: 0,
+		};
+		let mut auditor = Auditor::new(chain.clone(), ipfs.clone(), account(1));
+		let start = tokio::time::Instant::now();
+		auditor.on_events(&[challenge(5, &file), challenge(6, &other)]);
+		// The first answer to finish is the readable piece's, long before the stalled read
+		// is given up.
+		auditor.tasks.join_next().await.expect("a task").expect("no panic");
+		assert!(start.elapsed() < auditor.timeout, "{:?}", start.elapsed());
+		let proofs: Vec<u64> = chain.proofs().iter().map(|(id, _, _)| *id).collect();
+		assert_eq!(proofs, vec![6]);
+		// The stalled one is given up after the timeout, with nothing submitted.
+		auditor.finish().await;
+		assert!(start.elapsed() >= auditor.timeout);
+		assert_eq!(chain.proofs().len(), 1);
+		let error = answer_challenge(
+			&chain,
+			&ipfs,
+			&crate::audit::Challenge {
+				id: 5,
+				cid: file.clone(),
+				piece_index: 0,
+				leaf_index: 0,
+				deadline: 50,
+			},
+			Duration::from_secs(1),
+		)
+		.await
+		.expect_err("gives up");
+		assert!(matches!(error, Error::AuditReadTimeout { challenge: 5, index: 0, .. }), "{error}");
+	}
+
+	#[tokio::test(start_paused = true)]
+	async fn challenges_are_answered_before_the_main_loop_reads_their_block() {
+		let bytes = piece(11);
+		let (chain, ipfs, file, _) = setup(&bytes);
+		let dir = tempfile::tempdir().expect("tempdir");
+		let mut agent = Agent::new(chain.clone(), ipfs.clone(), dir.path()).expect("agent");
+		agent.reconcile_file(&file).await.expect("holds");
+		let (sender, notices) = tokio::sync::mpsc::channel(8);
+		let shutdown = Shutdown::new();
+		let auditor = Auditor::new(chain.clone(), ipfs.clone(), account(1));
+		let mut passed_on = auditor.in_front_of(notices, shutdown.clone());
+		let block = chain::BlockEvents {
+			number: 7,
+			hash: "0x07".into(),
+			events: vec![StorageEvent::ChallengeIssued {
+				challenge: 9,
+				cid: file.clone(),
+				index: 0,
+				operator: account(1),
+				leaf_index: 1,
+				deadline: 17,
+				attempt: 0,
+			}],
+		};
+		sender.send(Notice::Resync).await.expect("open");
+		sender.send(Notice::Block(block.clone())).await.expect("open");
+		// Nobody reads `passed_on` (the main loop is busy): the answer goes out anyway.
+		let waited = tokio::time::timeout(Duration::from_secs(5), async {
+			while chain.proofs().is_empty() {
+				tokio::time::sleep(Duration::from_millis(10)).await;
+			}
+		})
+		.await;
+		assert!(waited.is_ok(), "the challenge was not answered");
+		assert_eq!(chain.proofs()[0].0, 9);
+		// Every notice reaches the main loop, in order.
+		assert_eq!(passed_on.recv().await, Some(Notice::Resync));
+		assert_eq!(passed_on.recv().await, Some(Notice::Block(block)));
+		shutdown.trigger();
 	}
 
 	#[tokio::test]

@@ -33,6 +33,8 @@ struct FakeIpfsState {
 	hanging: BTreeSet<String>,
 	/// Every address `swarm_connect` was asked for, in order.
 	connects: Vec<String>,
+	/// CIDs whose reads never end (kubo searching the network for a block nobody has).
+	stalled: BTreeSet<Vec<u8>>,
 }
 
 impl FakeIpfs {
@@ -76,6 +78,11 @@ impl FakeIpfs {
 		self.inner.lock().expect("lock").hanging.insert(addr.to_string());
 	}
 
+	/// Make reads of `cid` never end, as kubo's do for a block nobody has.
+	pub fn set_stalled(&self, cid: &[u8]) {
+		self.inner.lock().expect("lock").stalled.insert(cid.to_vec());
+	}
+
 	/// Every address `swarm_connect` was asked for, in order.
 	pub fn connects(&self) -> Vec<String> {
 		self.inner.lock().expect("lock").connects.clone()
@@ -99,8 +106,11 @@ impl FakeIpfs {
 	}
 
 	/// The bytes of `cid`: local, else from "the network" (as Bitswap would fetch them).
-	fn local(&self, cid: &Cid) -> cairn_ipfs::Result<Vec<u8>> {
+	async fn local(&self, cid: &Cid) -> cairn_ipfs::Result<Vec<u8>> {
 		let key = cid.to_bytes();
+		if self.inner.lock().expect("lock").stalled.contains(&key) {
+			futures::future::pending::<()>().await;
+		}
 		let state = self.inner.lock().expect("lock");
 		state
 			.blocks
@@ -130,7 +140,7 @@ impl Ipfs for FakeIpfs {
 		offset: u64,
 		length: Option<u64>,
 	) -> cairn_ipfs::Result<Vec<u8>> {
-		let bytes = self.local(cid)?;
+		let bytes = self.local(cid).await?;
 		let start = (offset as usize).min(bytes.len());
 		let end = length.map_or(bytes.len(), |l| (start + l as usize).min(bytes.len()));
 		Ok(bytes[start..end].to_vec())
@@ -140,7 +150,7 @@ impl Ipfs for FakeIpfs {
 	where
 		W: std::io::Write + Send,
 	{
-		let bytes = self.local(cid)?;
+		let bytes = self.local(cid).await?;
 		// Several writes, like a real stream.
 		for chunk in bytes.chunks(1000) {
 			out.write_all(chunk)?;

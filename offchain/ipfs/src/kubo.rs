@@ -8,6 +8,7 @@
 
 mod requests;
 mod responses;
+mod upload;
 
 pub use responses::parse_cid;
 
@@ -16,7 +17,7 @@ use bytes::Bytes;
 use core::{fmt, time::Duration};
 use futures::{stream, StreamExt, TryStreamExt};
 use http::{header::HeaderName, StatusCode, Uri};
-use ipfs_api_backend_hyper::{Form, IpfsClient, TryFromUri};
+use ipfs_api_backend_hyper::{IpfsClient, TryFromUri};
 use ipfs_api_prelude::{ApiRequest, Backend, BoxStream};
 use std::{
 	io::Read,
@@ -250,21 +251,37 @@ impl Ipfs for KuboClient {
 		R: Read + Send + Sync + Unpin + 'static,
 	{
 		let log = Arc::new(ReadLog::default());
-		// Large reads: the multipart body asks the reader for a few KiB at a time.
-		let reader = std::io::BufReader::with_capacity(
-			256 * 1024,
-			Observed { inner: data, log: Arc::clone(&log) },
+		let reader = Observed { inner: data, log: Arc::clone(&log) };
+		let boundary = upload::boundary();
+		let mut req = self
+			.backend
+			.build_base_request(requests::Add::default(), None)
+			.map_err(from_backend)?;
+		let content_type = format!("multipart/form-data; boundary={boundary}");
+		req.headers_mut().insert(
+			http::header::CONTENT_TYPE,
+			http::HeaderValue::from_str(&content_type)
+				.map_err(|e| Error::Unreachable(format!("cannot build the request: {e}")))?,
 		);
-		let mut form = Form::default();
-		form.add_reader_file("file", reader, "data");
-		let answer = self.backend.request_raw(requests::Add::default(), Some(form)).await;
+		*req.body_mut() = upload::multipart_body(reader, &boundary);
+		let mut answer = self.backend.request_stream_bytes(req);
+		let mut body = Vec::new();
+		let mut failed = None;
+		while let Some(part) = answer.next().await {
+			match part {
+				Ok(bytes) => body.extend_from_slice(&bytes),
+				Err(e) => {
+					failed = Some(e);
+					break;
+				}
+			}
+		}
 		// A failed read aborts the upload; report the reader's error, not the transport's.
 		if let Some(e) = log.error.lock().ok().and_then(|mut slot| slot.take()) {
 			return Err(Error::Io(e));
 		}
-		let (status, body) = answer.map_err(from_backend)?;
-		if status != StatusCode::OK {
-			return Err(api_error(status, &body));
+		if let Some(e) = failed {
+			return Err(from_backend(e));
 		}
 		let cid = responses::added_cid(&body)?;
 		Ok(Added { cid, size: log.bytes.load(Ordering::Relaxed) })

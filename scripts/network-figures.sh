@@ -5,7 +5,8 @@
 # node/e2e/figures.mjs against it and stops it. Per size: a bare `ipfs add` next to `cairn put`
 # (MiB/s, same file, same daemon), requestPin inclusion -> Stored and operator loss ->
 # FileRepaired (blocks and seconds), and the peak memory of the node (with the storage worker)
-# and of the operator agents. Writes the table to .cairn/figures/network.txt.
+# and of the operator agents. Writes the table to .cairn/figures/network.txt (rows of sizes not
+# measured in this run are kept from earlier runs, in .cairn/figures/network.jsonl).
 #
 #   scripts/network-figures.sh [SIZE_MIB ...]       e.g. scripts/network-figures.sh 1 64 256
 #
@@ -19,7 +20,12 @@ sizes=("$@")
 out=$CAIRN_ROOT/.cairn/figures
 mkdir -p "$out"
 results=$out/network.jsonl
-: >"$results"
+# Rows of the sizes measured now are replaced; those of other sizes are kept.
+touch "$results"
+for size in "${sizes[@]}"; do
+	grep -v "^{\"size_mib\":$size," "$results" >"$results.tmp" || true
+	mv "$results.tmp" "$results"
+done
 trap 'scripts/stop.sh >/dev/null 2>&1 || true' EXIT
 
 scripts/bootstrap.sh >/dev/null
@@ -35,7 +41,8 @@ for size in "${sizes[@]}"; do
 done
 
 node -e '
-	const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+	const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse)
+		.sort((a, b) => a.size_mib - b.size_mib);
 	const f = (x, d = 1) => (x === null || x === undefined ? "-" : Number(x).toFixed(d));
 	const lines = [
 		`network figures, ${new Date().toISOString().slice(0, 10)}, 2 cores, dev chain (3 s blocks), js-ipfs, 7 operators`,

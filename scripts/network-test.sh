@@ -14,6 +14,9 @@
 #                      file killed: offline, Degraded, repaired, byte-identical through `cairn
 #                      get`; both operators of a Temporary file killed: FileLost for exactly that
 #                      file, the owner refunded
+#   worker-restart.test.mjs  Alice's node (with the storage worker inside) killed while it
+#                      encodes a 64 MiB file and started again: stored exactly once, every piece
+#                      reported once, no PinFailed; the agents reconnect by themselves
 #   any other *.test.mjs there: after those two, each on a fresh network of its own
 #
 # flows runs first (it needs every operator), failures next on the same network (what it kills

@@ -1,9 +1,9 @@
 //! The `add` upload body: one multipart/form-data file part, streamed in large chunks.
 //!
 //! `ipfs-api-backend-hyper`'s own multipart encoder hands hyper a file in chunks of at most
-//! 2 KiB (its buffer's capacity), each an HTTP chunk the daemon parses on its own: js-ipfs took
-//! 8.7 s for 64 MiB that way, against 0.74 s for the same file from curl. This body sends
-//! [`UPLOAD_CHUNK`]s instead; the request itself is still built and sent by the crate.
+//! 2 KiB (its buffer's capacity), each a body frame of its own: 32,768 of them for 64 MiB. This
+//! body sends [`UPLOAD_CHUNK`]s instead; the request itself is still built and sent by the
+//! crate.
 
 use bytes::Bytes;
 use futures::{future::ready, stream, StreamExt};

@@ -264,25 +264,13 @@ impl Ipfs for KuboClient {
 				.map_err(|e| Error::Unreachable(format!("cannot build the request: {e}")))?,
 		);
 		*req.body_mut() = upload::multipart_body(reader, &boundary);
-		let mut answer = self.backend.request_stream_bytes(req);
-		let mut body = Vec::new();
-		let mut failed = None;
-		while let Some(part) = answer.next().await {
-			match part {
-				Ok(bytes) => body.extend_from_slice(&bytes),
-				Err(e) => {
-					failed = Some(e);
-					break;
-				}
-			}
-		}
+		let answer: std::result::Result<Vec<Bytes>, BackendError> =
+			self.backend.request_stream_bytes(req).try_collect().await;
 		// A failed read aborts the upload; report the reader's error, not the transport's.
 		if let Some(e) = log.error.lock().ok().and_then(|mut slot| slot.take()) {
 			return Err(Error::Io(e));
 		}
-		if let Some(e) = failed {
-			return Err(from_backend(e));
-		}
+		let body = answer.map_err(from_backend)?.concat();
 		let cid = responses::added_cid(&body)?;
 		Ok(Added { cid, size: log.bytes.load(Ordering::Relaxed) })
 	}

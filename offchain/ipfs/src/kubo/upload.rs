@@ -33,13 +33,11 @@ pub fn multipart_body<R: Read + Send + 'static>(reader: R, boundary: &str) -> hy
 	let tail = format!("\r\n--{boundary}--\r\n");
 	let data = stream::unfold(Some(reader), |reader| async move {
 		let mut reader = reader?;
-		let mut chunk = vec![0u8; UPLOAD_CHUNK];
-		match read_up_to(&mut reader, &mut chunk) {
+		// Up to a whole chunk; fewer bytes only at the end of the input.
+		let mut chunk = Vec::with_capacity(UPLOAD_CHUNK);
+		match (&mut reader).take(UPLOAD_CHUNK as u64).read_to_end(&mut chunk) {
 			Ok(0) => None,
-			Ok(n) => {
-				chunk.truncate(n);
-				Some((Ok(Bytes::from(chunk)), Some(reader)))
-			}
+			Ok(_) => Some((Ok(Bytes::from(chunk)), Some(reader))),
 			Err(e) => Some((Err(e), None)),
 		}
 	});
@@ -47,20 +45,6 @@ pub fn multipart_body<R: Read + Send + 'static>(reader: R, boundary: &str) -> hy
 		.chain(data)
 		.chain(stream::once(ready(Ok(Bytes::from(tail)))));
 	hyper::Body::wrap_stream(body)
-}
-
-/// Read until `buf` is full or the input ends; the count read.
-fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
-	let mut filled = 0;
-	while filled < buf.len() {
-		match reader.read(&mut buf[filled..]) {
-			Ok(0) => break,
-			Ok(n) => filled += n,
-			Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-			Err(e) => return Err(e),
-		}
-	}
-	Ok(filled)
 }
 
 #[cfg(test)]

@@ -575,7 +575,20 @@ mod tests {
 	fn setup(bytes: &[u8]) -> (FakeChain, FakeIpfs, Vec<u8>, Vec<u8>) {
 		let chain = FakeChain::new(account(1));
 		let network = FakeIpfs::default();
-		let file = FakeIpfs::cid_of(b"the file");
+		let (file, piece_cid) = offer_file(&chain, &network, b"the file", bytes);
+		(chain, network, file, piece_cid)
+	}
+
+	/// Pin the file named `name` with piece 0 on `me` (account 1) and piece 1 on account 2,
+	/// report piece 0 as `bytes` and make them available on the network. Returns the file's and
+	/// the piece's CIDs.
+	fn offer_file(
+		chain: &FakeChain,
+		network: &FakeIpfs,
+		name: &[u8],
+		bytes: &[u8],
+	) -> (Vec<u8>, Vec<u8>) {
+		let file = FakeIpfs::cid_of(name);
 		chain.pin_on(&file, 4000, 1, &[account(1), account(2)]);
 		let piece_cid = FakeIpfs::cid_of(bytes);
 		let root = piece_root(bytes).expect("root");
@@ -585,7 +598,7 @@ mod tests {
 			chain::PieceContent { cid: piece_cid.clone(), size: bytes.len() as u64, root },
 		);
 		network.offer(&piece_cid, bytes);
-		(chain, network, file, piece_cid)
+		(file, piece_cid)
 	}
 
 	#[tokio::test]
@@ -783,14 +796,7 @@ mod tests {
 		let bytes = piece(11);
 		let (chain, ipfs, file, piece_cid) = setup(&bytes);
 		// A second file whose piece 0 is ours too.
-		let other_bytes = piece(13);
-		let other = FakeIpfs::cid_of(b"another file");
-		chain.pin_on(&other, 4000, 1, &[account(1), account(2)]);
-		let other_piece = FakeIpfs::cid_of(&other_bytes);
-		let root = piece_root(&other_bytes).expect("root");
-		let size = other_bytes.len() as u64;
-		chain.set_content(&other, 0, chain::PieceContent { cid: other_piece, size, root });
-		ipfs.offer(&FakeIpfs::cid_of(&other_bytes), &other_bytes);
+		let (other, _) = offer_file(&chain, &ipfs, b"another file", &piece(13));
 		let dir = tempfile::tempdir().expect("tempdir");
 		let mut agent = Agent::new(chain.clone(), ipfs.clone(), dir.path()).expect("agent");
 		agent.reconcile_file(&file).await.expect("holds");

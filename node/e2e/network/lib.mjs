@@ -35,6 +35,7 @@ import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { base32Decode, base32Encode, base58Decode, cryptoWaitReady } from '@polkadot/util-crypto';
 
 import { connect, submitFinalized, withTimeout } from '../lib/chain.mjs';
+import { pidAlive } from '../lib/node.mjs';
 
 export { submitFinalized, withTimeout };
 
@@ -709,14 +710,7 @@ export function pauseAgent(net, op) {
 }
 
 /** True if a process with this pid exists. */
-export function alive(pid) {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (e) {
-		return e.code === 'EPERM';
-	}
-}
+export const alive = pidAlive;
 
 /** SIGKILLs `pid` and waits until it is gone. */
 export async function killAndWait(pid, timeoutMs = 10_000) {
